@@ -1,0 +1,2 @@
+/// WayCueTraining: datasets, augmentation, autograd training, evaluation and quantization.
+public enum WayCueTraining {}

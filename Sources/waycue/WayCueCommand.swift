@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// The `waycue` command-line tool: one roof for the demo, the walking pipeline, training,
+/// evaluation, datasets, synthetic scenes, devices, benchmarks and the HTTP service.
+@main
+struct WayCueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "waycue",
+        abstract: "On-device street guidance for blind and low-vision walkers.",
+        discussion: """
+            WayCue turns a cheap camera into short audio cues: tactile paving, crossings, \
+            pedestrian lights and obstacles, all computed on the device.
+
+            Examples:
+              waycue --version
+              waycue bench image
+            """,
+        version: WayCueVersion.string,
+        subcommands: [
+            BenchCommand.self,
+        ]
+    )
+}
+
+/// The version printed by `waycue --version`.
+enum WayCueVersion {
+    static let string = "0.1.0"
+}
