@@ -76,6 +76,7 @@ extension DeploymentBundle {
             if [ "$WITH_PACKAGES" -eq 1 ]; then
                 names=""
                 for pair in $PACKAGES; do names="$names ${pair%%:*}"; done
+                in_root apt-get update
                 # shellcheck disable=SC2086
                 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $names
             fi
@@ -136,7 +137,15 @@ extension DeploymentBundle {
 
             missing=""
             for pair in $PACKAGES; do
-                [ -e "$ROOT${pair#*:}" ] || missing="$missing ${pair%%:*}"
+                package="${pair%%:*}"
+                file="${pair#*:}"
+                [ ! -e "$ROOT$file" ] || continue
+                if command -v dpkg-query >/dev/null 2>&1 \
+                    && dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+                    say "warning: $package is installed but $file is missing (Debian 12's libcamera-v4l2 ships no libcamerify wrapper; Raspberry Pi OS's does)"
+                else
+                    missing="$missing $package"
+                fi
             done
             if [ -n "$missing" ]; then
                 say "the service also needs:$missing (sudo apt-get install -y$missing, or rerun with --with-packages)"

@@ -182,3 +182,23 @@ func replacing(_ old: String, with new: String, in text: String) -> String {
         #expect(found.first?.description.hasPrefix("(document): must be a mapping") == true, "\(found)")
     }
 }
+
+@Suite struct ReadmeTableTests {
+    /// The table in firmware-profiles/README.md repeats each profile's estimate; keep them equal.
+    @Test func readmeTableMatchesTheProfiles() throws {
+        let readme = try String(contentsOf: profilesFolder.appendingPathComponent("README.md"), encoding: .utf8)
+        let catalog = ProfileCatalog(directories: [profilesFolder])
+        for name in CommittedProfileTests.expected {
+            let profile = try catalog.load(name)
+            let row = try #require(readme.components(separatedBy: "\n").first { $0.hasPrefix("| `\(name)` |") },
+                                   "README has no row for \(name)")
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(cells.count == 7, "\(row)")
+            guard cells.count == 7 else { continue }
+            #expect(cells[4] == String(format: "%.1f", profile.latency.expectedMilliseconds.value), "\(name) ms")
+            #expect(cells[5] == String(profile.model.detectionFPS), "\(name) detections/s")
+            #expect(cells[6].hasPrefix(String(format: "%.0f", profile.approxTotalPriceUSD)), "\(name) price")
+            #expect(cells[3].hasPrefix("\(profile.model.inputSize) \(profile.model.precision)"), "\(name) model")
+        }
+    }
+}
