@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WayCueCues", targets: ["WayCueCues"]),
         .library(name: "WayCueSynth", targets: ["WayCueSynth"]),
         .library(name: "WayCueTraining", targets: ["WayCueTraining"]),
+        .library(name: "WayCueProfiles", targets: ["WayCueProfiles"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
@@ -59,11 +60,14 @@ let package = Package(
                 "WayCueImage", "WayCueNN", "WayCueDetector", blasDependency,
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(
+            name: "WayCueProfiles",
+            dependencies: ["WayCueImage", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
-                "WayCueSynth", "WayCueTraining",
+                "WayCueSynth", "WayCueTraining", "WayCueProfiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -75,6 +79,7 @@ let package = Package(
         .testTarget(name: "WayCueCuesTests", dependencies: ["WayCueCues"]),
         .testTarget(name: "WayCueSynthTests", dependencies: ["WayCueSynth"]),
         .testTarget(name: "WayCueTrainingTests", dependencies: ["WayCueTraining"]),
+        .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
     ],
     swiftLanguageModes: [.v6]
 )
