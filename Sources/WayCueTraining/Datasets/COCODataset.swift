@@ -49,7 +49,7 @@ public enum COCODataset {
             guard let v = o[k] else {
                 throw DatasetError(.missingField, file: file, field: "\(path).\(k)", reason: "required field is missing")
             }
-            guard let n = v as? NSNumber, !(v is Bool), let d = Optional(n.doubleValue), d.isFinite,
+            guard let d = COCODataset.number(v), d.isFinite,
                   d == d.rounded(), abs(d) < 9e15 else {
                 throw DatasetError(.invalidValue, file: file, field: "\(path).\(k)", reason: "expected an integer")
             }
@@ -101,7 +101,7 @@ public enum COCODataset {
                 throw DatasetError(.missingField, file: file, field: "\(p).bbox", reason: "required field is missing")
             }
             guard let arr = bb as? [Any], arr.count == 4,
-                  let v = Optional(arr.compactMap { ($0 as? NSNumber)?.doubleValue }), v.count == 4,
+                  let v = Optional(arr.compactMap { COCODataset.number($0) }), v.count == 4,
                   v.allSatisfy({ $0.isFinite }) else {
                 throw DatasetError(.invalidValue, file: file, field: "\(p).bbox", reason: "expected 4 numbers [x, y, w, h]")
             }
@@ -125,6 +125,13 @@ public enum COCODataset {
         }
         ds.sourceClassNames = categories.keys.sorted().map { categories[$0]! }
         return ds
+    }
+
+    static func number(_ v: Any) -> Double? {
+        if let i = v as? Int { return Double(i) }
+        if let d = v as? Double { return d }
+        if let n = v as? NSNumber { return n.doubleValue }
+        return nil
     }
 
     /// Loads a COCO JSON file, or a folder whose split subfolders (`train`, `valid`, `test`)

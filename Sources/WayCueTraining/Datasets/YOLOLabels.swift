@@ -23,7 +23,7 @@ public enum YOLOLabels {
     public static func parse(_ text: String, file: String) throws -> [Line] {
         var out: [Line] = []
         var lineNo = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNo += 1
             let tokens = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "," })
             if tokens.isEmpty { continue }
