@@ -19,6 +19,7 @@ struct WayCueCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             DatasetCommand.self,
+            EvalCommand.self,
         ]
     )
 }
