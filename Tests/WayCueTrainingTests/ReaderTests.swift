@@ -162,3 +162,17 @@ import WayCueImage
         #expect(ped.flatMap(\.boxes).contains { $0.fromPolygon })
     }
 }
+
+@Suite struct VOCEncodingTests {
+    @Test func invalidUTF8IsATypedErrorWithLine() {
+        var bytes = Array("<annotation>\n<filename>x</filename>\n<xm".utf8)
+        bytes.append(0xF9)
+        bytes += Array("in>1</xmin></annotation>".utf8)
+        do {
+            _ = try PascalVOC.parse(data: Data(bytes), file: "v.xml")
+            Issue.record("expected an error")
+        } catch let e as DatasetError {
+            #expect(e.kind == .syntax && e.line == 3 && e.file == "v.xml")
+        } catch { Issue.record("wrong error \(error)") }
+    }
+}

@@ -35,6 +35,19 @@ public enum PascalVOC {
     ///   errors, missing `filename`/`size`/`name`/`bndbox` fields and non-numeric or inverted
     ///   coordinates.
     public static func parse(data: Data, file: String) throws -> Annotation {
+        // FoundationXML traps on element names that are not valid UTF-8; refuse them first.
+        guard String(data: data, encoding: .utf8) != nil else {
+            var line = 1
+            var it = data.makeIterator()
+            var utf8 = Unicode.UTF8()
+            decoding: while true {
+                switch utf8.decode(&it) {
+                case .scalarValue(let v): if v == "\n" { line += 1 }
+                case .emptyInput, .error: break decoding
+                }
+            }
+            throw DatasetError(.syntax, file: file, line: line, reason: "not valid UTF-8 text")
+        }
         let parser = XMLParser(data: data)
         let handler = Handler(file: file)
         parser.delegate = handler
