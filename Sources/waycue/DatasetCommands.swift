@@ -19,8 +19,14 @@ struct DatasetInputOptions: ParsableArguments {
     @Option(name: .long, help: "Dataset format: yolo, voc or coco (default: detected).")
     var format: String?
 
-    /// Loads the dataset at `path`.
+    /// Loads the dataset at `path` (a dataset folder, a data.yaml, a COCO JSON or a recipe).
     func load(_ path: String) throws -> (LabeledDataset, String?) {
+        if ["yaml", "yml"].contains(URL(fileURLWithPath: path).pathExtension.lowercased()),
+           let text = try? String(contentsOfFile: path, encoding: .utf8),
+           text.split(whereSeparator: \.isNewline).contains(where: { $0.hasPrefix("datasets:") }) {
+            let recipe = try Recipe.load(path: path)
+            return (try recipe.loadDataset(), nil)
+        }
         var fmt: Recipe.Format?
         if let format {
             guard let f = Recipe.Format(rawValue: format.lowercased()) else {
@@ -63,10 +69,11 @@ struct DatasetCheckCommand: AsyncParsableCommand {
               waycue dataset check ../shared/datasets/pedestrian-lights-crosswalks
               waycue dataset check ../shared/datasets/tactile-tiles --mapping datasets/mappings/tactile-tiles.yaml --json
               waycue dataset check my-voc-set --format voc --jobs 4 --hamming 4
+              waycue dataset check datasets/recipes/default.yaml
             """
     )
 
-    @Argument(help: "The dataset folder (or data.yaml / COCO JSON file).")
+    @Argument(help: "The dataset folder (or its data.yaml, a COCO JSON file, or a recipe YAML).")
     var dir: String
 
     @OptionGroup var input: DatasetInputOptions

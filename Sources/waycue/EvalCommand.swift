@@ -120,7 +120,7 @@ struct EvalCommand: AsyncParsableCommand {
             print("  " + cm.labels.joined(separator: " | "))
             for (l, row) in zip(cm.labels, cm.counts) { print("  \(l): " + row.map(String.init).joined(separator: " ")) }
             if report.images_without_predictions > 0 || report.unmatched_predictions > 0 {
-                print("\(report.images_without_predictions) images had no prediction line; \(report.unmatched_predictions) prediction lines matched no evaluated image")
+                print("\(report.images_without_predictions) images had no prediction line; \(report.unmatched_predictions) prediction lines were for removed or unknown images")
             }
         }
     }
