@@ -176,3 +176,19 @@ import WayCueImage
         } catch { Issue.record("wrong error \(error)") }
     }
 }
+
+@Suite struct SizeTests {
+    @Test func headerSizesAreFilledIn() throws {
+        let d = makeTempDir()
+        try FileManager.default.createDirectory(atPath: d + "/train/images", withIntermediateDirectories: true)
+        try Image(width: 33, height: 21, format: .rgb8).write(to: d + "/train/images/a.png")
+        write("bad", to: d + "/train/images/b.jpg")
+        write("x\n", to: d + "/train/_darknet.labels")
+        var ds = try YOLODataset.load(path: d)
+        #expect(ds.samples.count == 2 && ds.samples.allSatisfy { $0.size == nil })
+        let problems = ds.readImageSizes(jobs: 2)
+        #expect(ds.samples[0].size == ImageSize(width: 33, height: 21))
+        #expect(ds.samples[1].size == nil)
+        #expect(problems.count == 1 && problems[0].file.hasSuffix("b.jpg"))
+    }
+}

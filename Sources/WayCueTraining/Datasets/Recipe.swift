@@ -25,7 +25,12 @@ import Yams
 public struct Recipe: Sendable, Equatable {
     /// Dataset formats a recipe can name.
     public enum Format: String, Sendable, Equatable, CaseIterable {
-        case yolo, voc, coco
+        /// YOLO txt labels: a Roboflow/Ultralytics `data.yaml` folder or a Darknet export.
+        case yolo
+        /// Pascal VOC XML annotations.
+        case voc
+        /// COCO detection JSON.
+        case coco
     }
 
     /// One dataset of a recipe, paths resolved.

@@ -15,6 +15,7 @@ public struct DataYAML: Sendable, Equatable {
     /// The `path:` root, when given.
     public var root: String?
 
+    /// Equal when file, names, root and split paths agree.
     public static func == (a: DataYAML, b: DataYAML) -> Bool {
         a.file == b.file && a.names == b.names && a.root == b.root
             && a.splitPaths.map { "\($0.split)=\($0.paths)" } == b.splitPaths.map { "\($0.split)=\($0.paths)" }

@@ -17,6 +17,7 @@ public struct EvaluationImage: Sendable, Equatable {
         self.detections = detections
     }
 
+    /// Equal when id, detections and ground truth agree.
     public static func == (a: EvaluationImage, b: EvaluationImage) -> Bool {
         a.id == b.id && a.detections == b.detections
             && a.groundTruth.map(\.objectClass) == b.groundTruth.map(\.objectClass)
