@@ -106,3 +106,27 @@ import Testing
         #expect(image.converted(to: .grey8).converted(to: .rgb8).pixels == [77, 77, 77, 149, 149, 149, 18, 18, 18])
     }
 }
+
+@Suite struct YUVEncodingTests {
+    @Test func neutralGreysEncodeToNeutralChroma() {
+        var image = Image(width: 2, height: 1, format: .rgb8)
+        image.pixels = [0, 0, 0, 255, 255, 255]
+        // Y = 16 and 235 (((66 + 129 + 25) * 255 + 128) >> 8 = 219, + 16), chroma 128.
+        #expect(image.yuyvData() == [16, 128, 235, 128])
+    }
+
+    @Test func smoothImageSurvivesYUYVAndNV12() throws {
+        let image = TestSupport.smoothImage(width: 64, height: 48)
+        let viaYUYV = try Image.fromYUYV(image.yuyvData(), width: 64, height: 48)
+        let viaNV12 = try Image.fromNV12(image.nv12Data(), width: 64, height: 48)
+        // Chroma subsampling of a smooth image and two roundings cost a few levels.
+        #expect(TestSupport.maxDifference(image, viaYUYV) <= 6)
+        #expect(TestSupport.maxDifference(image, viaNV12) <= 6)
+        // Odd sizes work too (a flat colour, so chroma averaging loses nothing).
+        var odd = Image(width: 7, height: 5, format: .rgb8)
+        for i in stride(from: 0, to: odd.pixels.count, by: 3) { odd.pixels[i] = 200; odd.pixels[i + 1] = 100; odd.pixels[i + 2] = 50 }
+        #expect(TestSupport.maxDifference(odd, try Image.fromNV12(odd.nv12Data(), width: 7, height: 5)) <= 2)
+        let even = try odd.cropped(x: 0, y: 0, width: 6, height: 5)
+        #expect(TestSupport.maxDifference(even, try Image.fromYUYV(even.yuyvData(), width: 6, height: 5)) <= 2)
+    }
+}
