@@ -206,7 +206,8 @@ static void wc_dest_term(j_compress_ptr cinfo) {
 }
 
 int wcjpeg_encode(const uint8_t *pixels, int width, int height, size_t stride, int components,
-                  int quality, uint8_t **out, size_t *out_len, char *message, size_t message_len) {
+                  int quality, int progressive, uint8_t **out, size_t *out_len,
+                  char *message, size_t message_len) {
     struct jpeg_compress_struct cinfo;
     wc_error_mgr err;
     wc_dest_mgr dest;
@@ -236,6 +237,7 @@ int wcjpeg_encode(const uint8_t *pixels, int width, int height, size_t stride, i
     cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&cinfo);
     jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
     jpeg_start_compress(&cinfo, TRUE);
     while (cinfo.next_scanline < cinfo.image_height) {
         JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * stride);

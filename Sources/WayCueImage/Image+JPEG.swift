@@ -52,14 +52,16 @@ extension Image {
         return Image(uncheckedWidth: header.width, height: header.height, format: format, pixels: pixels)
     }
 
-    /// Encodes the image as a baseline JPEG with 4:2:0 chroma subsampling (grey images as a
-    /// one-component JPEG).
+    /// Encodes the image as a JPEG with 4:2:0 chroma subsampling (grey images as a
+    /// one-component JPEG), baseline unless `progressive`.
     ///
-    /// - Parameter quality: libjpeg quality, 1 to 100 (clamped); 90 keeps a smooth image within
-    ///   a few levels per channel.
+    /// - Parameters:
+    ///   - quality: libjpeg quality, 1 to 100 (clamped); 90 keeps a smooth image within
+    ///     a few levels per channel.
+    ///   - progressive: Whether to write a progressive JPEG (smaller, slower to decode).
     /// - Throws: ``ImageError/encodeFailed(reason:)`` for images wider or taller than 65,500
     ///   pixels (JPEG's limit) or when libjpeg fails.
-    public func jpegData(quality: Int = 90) throws(ImageError) -> [UInt8] {
+    public func jpegData(quality: Int = 90, progressive: Bool = false) throws(ImageError) -> [UInt8] {
         guard width <= Image.maxJPEGDimension, height <= Image.maxJPEGDimension else {
             throw ImageError.encodeFailed(reason: "JPEG sides are limited to 65500 pixels, image is \(width)x\(height)")
         }
@@ -69,7 +71,7 @@ extension Image {
         let q = Int32(min(max(quality, 1), 100))
         let status = pixels.withUnsafeBufferPointer { bytes in
             wcjpeg_encode(bytes.baseAddress, Int32(width), Int32(height), stride,
-                          Int32(format.bytesPerPixel), q, &out, &length, &message, message.count)
+                          Int32(format.bytesPerPixel), q, progressive ? 1 : 0, &out, &length, &message, message.count)
         }
         guard status == Int32(WCJPEG_OK), let out else {
             throw ImageError.encodeFailed(reason: Image.jpegReason(message, fallback: "libjpeg failed"))

@@ -41,10 +41,12 @@ int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, uint8_t *
                   size_t out_stride, int expected_width, int expected_height,
                   uint64_t max_pixels, int *warnings, char *message, size_t message_len);
 
-/// Encodes 8-bit pixels (`components` 1 or 3) at `quality` (1-100). On success `*out` is a
-/// malloc'd buffer of `*out_len` bytes that the caller releases with `wcjpeg_free`.
+/// Encodes 8-bit pixels (`components` 1 or 3) at `quality` (1-100), progressive when
+/// `progressive` is non-zero. On success `*out` is a malloc'd buffer of `*out_len` bytes that
+/// the caller releases with `wcjpeg_free`.
 int wcjpeg_encode(const uint8_t *pixels, int width, int height, size_t stride, int components,
-                  int quality, uint8_t **out, size_t *out_len, char *message, size_t message_len);
+                  int quality, int progressive, uint8_t **out, size_t *out_len,
+                  char *message, size_t message_len);
 
 /// Releases a buffer returned by `wcjpeg_encode`.
 void wcjpeg_free(void *buffer);
