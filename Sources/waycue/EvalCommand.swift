@@ -94,7 +94,9 @@ struct EvalCommand: AsyncParsableCommand {
         bar.finish()
         let names = report.per_class.keys.sorted()
         if let prPlot {
-            let img = PRCurvePlot.render(names.map { ($0, result.perClass[.init($0)]!.curve50) })
+            let img = PRCurvePlot.render(names.map {
+                (String(format: "%@ AP50 %.3f", $0, report.per_class[$0]!.ap50), result.perClass[.init($0)]!.curve50)
+            })
             try img.write(to: prPlot)
         }
         if let curves {

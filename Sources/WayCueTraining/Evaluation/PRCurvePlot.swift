@@ -1,8 +1,8 @@
-import WayCueDetector
 import WayCueImage
 
 /// Draws precision-recall curves into an RGB ``Image`` (recall on x, precision on y, grid
-/// every 0.1, one colour per class in ``PRCurvePlot/palette`` order; no text).
+/// every 0.1, one colour per class in ``PRCurvePlot/palette`` order, a legend with the
+/// names at the bottom left and the axis names).
 public enum PRCurvePlot {
     /// Line colours, in class order.
     public static let palette: [(UInt8, UInt8, UInt8)] = [
@@ -32,10 +32,14 @@ public enum PRCurvePlot {
                 line(&img, pts[j - 1], pts[j], col)
                 line(&img, (pts[j - 1].0, pts[j - 1].1 + 1), (pts[j].0, pts[j].1 + 1), col)
             }
-            // Legend swatch at the bottom-left, one per class in order.
-            for y in (img.height - 16)..<(img.height - 6) {
-                for x in (m + i * 14)..<(m + i * 14 + 10) { set(&img, x, y, col) }
-            }
+        }
+        img.drawText("precision", x: 2, y: 8, color: .black)
+        img.drawText("recall", x: img.width - m - 36, y: img.height - m + 8, color: .black)
+        for (i, item) in curves.enumerated() {
+            let col = palette[i % palette.count]
+            let y = m + h - 12 - (curves.count - 1 - i) * 12
+            for yy in y..<(y + 8) { for x in (m + 6)..<(m + 14) { set(&img, x, yy, col) } }
+            img.drawText(item.name, x: m + 18, y: y, color: .black, background: .white)
         }
         return img
     }
