@@ -87,6 +87,9 @@ struct DatasetCheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Duplicate groups to list.")
     var maxGroups: Int = 50
 
+    @Option(name: .long, help: "Write <PREFIX><split>-clean.txt for each non-train split: the file names of its images with no near-duplicate in train (usable as a recipe keep_only list).")
+    var cleanLists: String?
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -104,6 +107,12 @@ struct DatasetCheckCommand: AsyncParsableCommand {
         let bar = ProgressBar(total: dataset.samples.count, label: "checking")
         let report = DatasetChecker(options: options).check(dataset, name: dir) { done, _ in bar.update(done) }
         bar.finish()
+        if let cleanLists {
+            for (split, paths) in report.duplicates.cleanEvalImages {
+                let names = paths.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+                try (names.joined(separator: "\n") + "\n").write(toFile: "\(cleanLists)\(split)-clean.txt", atomically: true, encoding: .utf8)
+            }
+        }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]

@@ -46,6 +46,14 @@ public struct DatasetCheckReport: Sendable, Codable, Equatable {
         public var evalImagesLeakingFromTrain: [String: Int]
         /// The groups (spanning-split groups first), at most ``DatasetCheckOptions/maxGroups``.
         public var groups: [DuplicateGroup]
+        /// Per non-train split, the image paths with no near-duplicate in train (not encoded
+        /// in JSON; `waycue dataset check --clean-lists` writes them to files).
+        public var cleanEvalImages: [String: [String]] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case hammingThreshold, exactGroups, exactGroupsSpanningSplits, nearGroups, nearGroupsSpanningSplits
+            case imagesInNearGroups, evalImagesLeakingFromTrain, groups
+        }
     }
 
     /// Box size histograms.

@@ -121,10 +121,12 @@ public struct DatasetChecker: Sendable {
         let trainIdx = hashed.filter { dataset.samples[$0].split == "train" }
         let trainHashes = trainIdx.map { scans[$0].dHash! }
         var leaking: [String: Int] = [:]
+        var clean: [String: [String]] = [:]
         for split in Set(dataset.samples.map(\.split)) where split != "train" {
             let idx = hashed.filter { dataset.samples[$0].split == split }
             let m = NearDuplicates.matches(idx.map { scans[$0].dHash! }, in: trainHashes, threshold: options.hammingThreshold)
             leaking[split] = m.filter { $0 }.count
+            clean[split] = zip(idx, m).filter { !$0.1 }.map { dataset.samples[$0.0].imagePath }
         }
         let sorted = groups.filter(\.spansSplits) + groups.filter { !$0.spansSplits }
         return .init(
@@ -133,6 +135,6 @@ public struct DatasetChecker: Sendable {
             exactGroupsSpanningSplits: exactGroups.map(group).filter(\.spansSplits).count,
             nearGroups: groups.count, nearGroupsSpanningSplits: groups.filter(\.spansSplits).count,
             imagesInNearGroups: nearGroups.reduce(0) { $0 + $1.count },
-            evalImagesLeakingFromTrain: leaking, groups: Array(sorted.prefix(options.maxGroups)))
+            evalImagesLeakingFromTrain: leaking, groups: Array(sorted.prefix(options.maxGroups)), cleanEvalImages: clean)
     }
 }
