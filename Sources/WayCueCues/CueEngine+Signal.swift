@@ -128,7 +128,7 @@ extension CueEngine {
         let horizon = t - max(3, cfg.flashWindowSeconds + 1, cfg.signalUnclearSeconds + 1)
         if let first = frameLog.first, first.time < horizon { frameLog.removeAll { $0.time < horizon } }
 
-        decideSignal(now: t, facingChanged: previousFacing != nil && previousFacing != signal.facingID,
+        decideSignal(now: t, facingChanged: previousFacing != nil && signal.facingID != nil && previousFacing != signal.facingID,
                      candidates: &candidates)
     }
 
