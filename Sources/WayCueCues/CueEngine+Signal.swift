@@ -213,15 +213,19 @@ extension CueEngine {
             let redFree = w.allSatisfy { $0.redInCone < cfg.redVetoScore }
             let agree = w.allSatisfy { !$0.conflict }
             if redFree && agree && Double(greens) >= cfg.greenMinFraction * Double(w.count) {
-                setPhase(.green, now: t)
-                candidates.append(signalCandidate("signal.green", priority: .signalState,
-                                                  earcon: .walk, urgency: 0.3))
+                // Not an event: offered again on every frame while the window holds, and the
+                // phase becomes green only when the cue is actually said (see `arbitrate`),
+                // so a "you may cross" is never played late from a stale window.
+                var c = signalCandidate("signal.green", priority: .signalState, earcon: .walk, urgency: 0.3)
+                c.isEvent = false
+                candidates.append(c)
                 return
             }
         }
         if let w = window, let id = latest.facingID, signal.phase != .red {
             let reds = w.filter { $0.facingID == id && $0.facingRed >= cfg.redChangeScore }.count
-            if Double(reds) >= cfg.redMinFraction * Double(w.count) {
+            let greenSeen = w.contains { $0.facingGreen >= cfg.greenMinScore }
+            if !greenSeen && Double(reds) >= cfg.redMinFraction * Double(w.count) {
                 setPhase(.red, now: t)
                 candidates.append(signalCandidate("signal.red", priority: .signalState,
                                                   earcon: .locator, urgency: 0.3))
@@ -229,11 +233,20 @@ extension CueEngine {
             }
         }
         // A head has been in view for a while and no decision holds: say so, never guess.
-        if signal.phase != .unclear, signal.phase != .red || latest.conflict,
+        let recent = frameLog.reversed().prefix { t - $0.time <= cfg.signalUnclearSeconds }
+        // "Red, wait" while the same head keeps flipping to green is not a decision either.
+        var flips = 0
+        var previous: Bool?
+        for r in recent where r.facingGreen >= cfg.greenMinScore || r.facingRed >= cfg.redChangeScore {
+            let isGreen = r.facingGreen >= cfg.greenMinScore
+            if let p = previous, p != isGreen { flips += 1 }
+            previous = isGreen
+        }
+        let mixedRed = signal.phase == .red && flips >= 3
+        if signal.phase != .unclear, signal.phase != .red || latest.conflict || mixedRed,
             let since = signal.seenSince, t - since >= cfg.signalUnclearSeconds,
             t - signal.phaseSince >= cfg.signalUnclearSeconds
         {
-            let recent = frameLog.reversed().prefix { t - $0.time <= cfg.signalUnclearSeconds }
             let seen = recent.filter(\.pedInCone).count
             if Double(seen) >= 0.5 * Double(recent.count) {
                 setPhase(.unclear, now: t)

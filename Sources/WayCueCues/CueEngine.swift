@@ -34,6 +34,7 @@ public final class CueEngine {
     // Channel: one cue at a time.
     var busyUntil: Double = -.infinity
     var busyPriority = CuePriority(rawValue: Int.min)
+    var busyKind: CueKind?
     var pending: [Candidate] = []
     var lastByMessage: [CueMessage: Double] = [:]
     var lastByTopic: [String: (message: CueMessage, time: Double)] = [:]
@@ -169,6 +170,8 @@ public final class CueEngine {
         var pool = pending
         for var c in fresh where allowedByVerbosity(c) && !suppressed(c, now: now) {
             c.created = now
+            // A new word about the signal replaces any older one still waiting.
+            if c.kind == .signal { pool.removeAll { $0.kind == .signal } }
             if c.isEvent, let i = pool.firstIndex(where: { $0.topic == c.topic }) {
                 pool[i] = c  // a newer event on the same topic replaces the waiting one
             } else {
@@ -184,14 +187,22 @@ public final class CueEngine {
         }) {
             let c = pool[best]
             let busy = now < busyUntil
-            if busy && c.priority <= busyPriority { break }
+            // A higher priority interrupts; so does a newer word about the signal, which
+            // makes the previous one stale (except over a collision warning).
+            let newerSignal = c.kind == .signal && busyKind == .signal
+            if busy && c.priority <= busyPriority && !newerSignal { break }
             pool.remove(at: best)
             if suppressed(c, now: now) { continue }
             let cue = makeCue(c, at: now, interrupts: busy)
             busyUntil = now + duration(of: cue)
             busyPriority = c.priority
+            busyKind = c.kind
             lastByMessage[c.message] = now
             lastByTopic[c.topic] = (c.message, now)
+            if c.message.key == "signal.green" {
+                setPhase(.green, now: now)
+                signal.lastGreen = now
+            }
             emitted.append(cue)
             for sink in sinks { sink.receive(cue) }
         }
