@@ -120,7 +120,8 @@ public final class WAVTrackRenderer: CueSink {
         return mono
     }
 
-    /// Renders the whole track.
+    /// Renders the whole track: until 0.3 s after the last cue's audio, and at least
+    /// ``minimumDuration`` seconds.
     public func render() -> StereoTrack {
         var track = StereoTrack(sampleRate: sampleRate, seconds: minimumDuration)
         let audios = cues.map { audio(for: $0) }
@@ -138,9 +139,12 @@ public final class WAVTrackRenderer: CueSink {
             }
             track.mix(audios[i], at: max(0, starts[i]), pan: cue.pan, limit: limit)
         }
-        let tail = Int(0.3 * Double(sampleRate))
-        track.left.append(contentsOf: repeatElement(0, count: tail))
-        track.right.append(contentsOf: repeatElement(0, count: tail))
+        // The track lasts until 0.3 s after the last cue's audio, or the minimum duration.
+        let end = Int(((cursor.isFinite ? cursor + 0.3 : 0) * Double(sampleRate)).rounded())
+        if end > track.left.count {
+            track.left.append(contentsOf: repeatElement(0, count: end - track.left.count))
+            track.right.append(contentsOf: repeatElement(0, count: end - track.right.count))
+        }
         return track
     }
 

@@ -93,11 +93,15 @@ public struct Phrasebook: Sendable, Hashable {
         try self.init(json: data, source: url.path)
     }
 
+    /// The location of the bundled phrasebook file for `language`, if any.
+    public static func bundledURL(_ language: String) -> URL? {
+        guard bundledLanguages.contains(language) else { return nil }
+        return Bundle.module.url(forResource: "phrasebook-\(language)", withExtension: "json")
+    }
+
     /// The phrasebook bundled for `language` (`en` or `zh`).
     public static func bundled(_ language: String) throws(PhrasebookError) -> Phrasebook {
-        guard bundledLanguages.contains(language),
-            let url = Bundle.module.url(forResource: "phrasebook-\(language)", withExtension: "json")
-        else { throw .unknownLanguage(language) }
+        guard let url = bundledURL(language) else { throw .unknownLanguage(language) }
         return try Phrasebook(contentsOf: url)
     }
 
