@@ -29,10 +29,10 @@ public struct CuePriority: RawRepresentable, Sendable, Hashable, Comparable, Cod
     public static let imminent = CuePriority(rawValue: 100)
     /// A safety change of the pedestrian signal (turned red, flashing, lost, unclear).
     public static let signalChange = CuePriority(rawValue: 90)
+    /// "Green, you may cross" and "red, wait".
+    public static let signalState = CuePriority(rawValue: 85)
     /// Camera paused or vision lagging, and their recovery.
     public static let system = CuePriority(rawValue: 80)
-    /// "Green, you may cross" and "red, wait".
-    public static let signalState = CuePriority(rawValue: 70)
     /// An obstacle ahead.
     public static let obstacle = CuePriority(rawValue: 60)
     /// Crosswalk guidance.

@@ -21,6 +21,7 @@ struct PavingState {
     var lastSeen: Double = -.infinity
     var offsets: [(time: Double, offset: Double)] = []
     var aheadPending = false
+    var trackID: Int?
 }
 
 extension CueEngine {
@@ -100,6 +101,10 @@ extension CueEngine {
         if let mask = frame.masks[.tactileGuide], let m = measurePaving(mask: mask) {
             measurement = m
         } else if let track = nearest {
+            // Drift is measured along one strip: a different strip, or a step back onto the
+            // paving, starts the history over.
+            if track.id != paving.trackID || paving.phase != .on { paving.offsets.removeAll() }
+            paving.trackID = track.id
             paving.offsets.append((now, cam.groundContact(of: track.box)?.x ?? 0))
             measurement = measurePaving(track: track, now: now)
         }
@@ -130,9 +135,12 @@ extension CueEngine {
         }
         guard let msg = message, isStable("paving", msg, now: now) else { return }
         if msg.key == "paving.ahead" { paving.aheadPending = false }
-        candidates.append(Candidate(kind: .paving, priority: .paving, message: msg, topic: "paving",
-                                    pan: Float(max(-1, min(1, m.offset))), urgency: 0.2, earcon: .guide,
-                                    trackID: nearest?.id, isEvent: msg.key == "paving.ahead"))
+        // "Paving ends" matters more than the rest and is said once, even over other paving talk.
+        let ends = msg.key == "paving.ends"
+        candidates.append(Candidate(kind: .paving, priority: ends ? CuePriority(rawValue: CuePriority.paving.rawValue + 5) : .paving,
+                                    message: msg, topic: "paving", pan: Float(max(-1, min(1, m.offset))),
+                                    urgency: ends ? 0.4 : 0.2, earcon: .guide, trackID: nearest?.id,
+                                    isEvent: msg.key == "paving.ahead" || ends, repeatSeconds: ends ? 15 : nil))
     }
 
     func warningTiles(now: Double, candidates: inout [Candidate]) {

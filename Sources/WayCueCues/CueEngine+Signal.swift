@@ -116,8 +116,9 @@ extension CueEngine {
         let previousFacing = signal.facingID
         signal.facingID = facing?.track.id
         if pedInCone || facing != nil {
+            // A head seen again after a gap (or a camera pause) starts a new run.
+            if signal.seenSince == nil || t - signal.lastSeen > cfg.signalLostSeconds { signal.seenSince = t }
             signal.lastSeen = t
-            if signal.seenSince == nil { signal.seenSince = t }
         } else if t - signal.lastSeen > cfg.signalLostSeconds {
             signal.seenSince = nil
         }
@@ -208,7 +209,15 @@ extension CueEngine {
             return  // "signal lost" is a timeout, checked in `timeouts`.
         }
 
-        if let w = window, let id = latest.facingID, !flashing {
+        // The green blinking again soon after it was lost is a flashing signal: say so.
+        if signal.phase == .lost, flashing, t - signal.phaseSince <= cfg.flashWindowSeconds {
+            setPhase(.flashing, now: t)
+            candidates.append(signalCandidate("signal.flashing", priority: .signalChange,
+                                              earcon: .alert, urgency: 0.8))
+            return
+        }
+        // Never "green" from stale vision: frames that lag behind could hide a change to red.
+        if let w = window, let id = latest.facingID, !flashing, !system.lagging, !system.paused {
             let greens = w.filter { $0.facingID == id && $0.facingGreen >= cfg.greenMinScore }.count
             let redFree = w.allSatisfy { $0.redInCone < cfg.redVetoScore }
             let agree = w.allSatisfy { !$0.conflict }
@@ -244,6 +253,7 @@ extension CueEngine {
         }
         let mixedRed = signal.phase == .red && flips >= 3
         if signal.phase != .unclear, signal.phase != .red || latest.conflict || mixedRed,
+            !(signal.phase == .flashing && flashing),
             let since = signal.seenSince, t - since >= cfg.signalUnclearSeconds,
             t - signal.phaseSince >= cfg.signalUnclearSeconds
         {

@@ -35,6 +35,7 @@ public final class CueEngine {
     var busyUntil: Double = -.infinity
     var busyPriority = CuePriority(rawValue: Int.min)
     var busyKind: CueKind?
+    var busyTopic: String?
     var pending: [Candidate] = []
     var lastByMessage: [CueMessage: Double] = [:]
     var lastByTopic: [String: (message: CueMessage, time: Double)] = [:]
@@ -187,16 +188,18 @@ public final class CueEngine {
         }) {
             let c = pool[best]
             let busy = now < busyUntil
-            // A higher priority interrupts; so does a newer word about the signal, which
-            // makes the previous one stale (except over a collision warning).
-            let newerSignal = c.kind == .signal && busyKind == .signal
-            if busy && c.priority <= busyPriority && !newerSignal { break }
+            // A higher priority interrupts; so does a newer word on the same topic (the signal,
+            // the camera), which makes the one playing stale.
+            let newerWord = (c.isEvent || c.kind == .signal) && c.topic == busyTopic
+                && busyKind != .collision
+            if busy && c.priority <= busyPriority && !newerWord { break }
             pool.remove(at: best)
             if suppressed(c, now: now) { continue }
             let cue = makeCue(c, at: now, interrupts: busy)
             busyUntil = now + duration(of: cue)
             busyPriority = c.priority
             busyKind = c.kind
+            busyTopic = c.topic
             lastByMessage[c.message] = now
             lastByTopic[c.topic] = (c.message, now)
             if c.message.key == "signal.green" {

@@ -159,7 +159,7 @@ enum SafetyInvariants {
         // Ordering: time never goes back; an interruption always outranks what it cuts.
         for (a, b) in zip(cues, cues.dropFirst()) {
             if b.timestamp < a.timestamp { problems.append("cue time went back at \(b.timestamp)") }
-            if b.interrupts && b.priority <= a.priority && !(a.kind == .signal && b.kind == .signal) { problems.append("\(b.message) interrupted equal/higher \(a.message)") }
+            if b.interrupts && b.priority <= a.priority && a.kind != b.kind { problems.append("\(b.message) interrupted equal/higher \(a.message)") }
         }
         let collisions = cues.filter { $0.kind == .collision }.map(\.timestamp)
         func collisionNear(_ t: Double) -> Bool { collisions.contains { $0 <= t + 1e-9 && $0 >= t - 3 } }
