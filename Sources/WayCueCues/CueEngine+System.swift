@@ -23,7 +23,12 @@ extension CueEngine {
         if system.paused {
             system.paused = false
             system.normalSince = t
-            candidates.append(systemCandidate("system.camera.resumed", urgency: 0.2))
+            // If "camera paused" is still waiting for the channel, neither is worth saying now.
+            if let i = pending.firstIndex(where: { $0.message.key == "system.camera.paused" }) {
+                pending.remove(at: i)
+            } else {
+                candidates.append(systemCandidate("system.camera.resumed", urgency: 0.2))
+            }
             return
         }
         let latency = max(0, (frame.processedAt ?? t) - t)

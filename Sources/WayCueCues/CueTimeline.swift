@@ -100,7 +100,7 @@ public struct CueTimeline: Sendable {
         var cues: [Cue] = []
         var clock = frames.first?.timestamp ?? 0
         for frame in frames {
-            while tickInterval > 0, clock + tickInterval < frame.timestamp {
+            while tickInterval > 0, clock + tickInterval < frame.timestamp - 1e-6 {
                 clock += tickInterval
                 cues += engine.tick(now: clock)
             }

@@ -103,13 +103,14 @@ def paving_walk():
 
 
 def camera_dropout():
-    """Waiting at a green signal when the camera stalls for two seconds, then recovers."""
+    """Waiting at a green signal when the camera stalls for 2.5 seconds, then recovers to
+    find the signal red, which later turns green again."""
     frames = []
-    for i in range(0, 80):
+    for i in range(0, 90):
         t = i / 10
-        if 3.0 <= t < 5.0:
+        if 3.0 <= t < 5.5:
             continue  # no frames: the camera stalled
-        frames.append((t, [det("ped_green", 0.9, head(2, 30))] if t < 3.0 or t >= 6.5 else [det("ped_red", 0.9, head(2, 30))]))
+        frames.append((t, [det("ped_green", 0.9, head(2, 30))] if t < 3.0 or t >= 7.0 else [det("ped_red", 0.9, head(2, 30))]))
     return frames
 
 
