@@ -92,8 +92,12 @@ public struct Tracker: Sendable {
     }
 
     private mutating func apply(_ d: Detection, to index: Int, predicted: Box, at time: Double) {
-        let cfg = configuration
-        var t = tracks[index]
+        Self.apply(d, to: &tracks[index], predicted: predicted, at: time, configuration)
+    }
+
+    /// Updates a track in place (no copy of its history arrays).
+    private static func apply(_ d: Detection, to t: inout Track, predicted: Box, at time: Double,
+                              _ cfg: TrackerConfiguration) {
         let dt = Float(time - t.lastSeen)
         if dt > 1e-4 {
             let vx = (d.box.centerX - t.box.centerX) / dt
@@ -114,6 +118,5 @@ public struct Tracker: Sendable {
             t.history.removeAll { $0.time < horizon }
             t.smoothedHistory.removeAll { $0.time < horizon }
         }
-        tracks[index] = t
     }
 }
