@@ -20,6 +20,7 @@ public enum CueKind: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// How important a cue is; a higher value wins the single audio channel and may interrupt.
 public struct CuePriority: RawRepresentable, Sendable, Hashable, Comparable, Codable {
+    /// The number; larger wins.
     public var rawValue: Int
     /// Creates a priority from its number.
     public init(rawValue: Int) { self.rawValue = rawValue }
