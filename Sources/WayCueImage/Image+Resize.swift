@@ -78,16 +78,18 @@ extension Image {
                     var o = 0
                     if bpp == 3 {
                         for i in 0..<newWidth {
-                            let l = lx[i], r = rx[i], w = Int32(wx[i]), lw = Int32(one) - w
-                            row[o] = Int32(s[l]) * lw + Int32(s[r]) * w
-                            row[o + 1] = Int32(s[l + 1]) * lw + Int32(s[r + 1]) * w
-                            row[o + 2] = Int32(s[l + 2]) * lw + Int32(s[r + 2]) * w
+                            // Wrapping arithmetic: the values cannot overflow (255 * 2^11), and
+                            // unchecked operations let the compiler vectorise.
+                            let l = lx[i], r = rx[i], w = Int32(truncatingIfNeeded: wx[i]), lw = Int32(one) &- w
+                            row[o] = Int32(s[l]) &* lw &+ Int32(s[r]) &* w
+                            row[o + 1] = Int32(s[l + 1]) &* lw &+ Int32(s[r + 1]) &* w
+                            row[o + 2] = Int32(s[l + 2]) &* lw &+ Int32(s[r + 2]) &* w
                             o += 3
                         }
                     } else {
                         for i in 0..<newWidth {
-                            let w = Int32(wx[i])
-                            row[i] = Int32(s[lx[i]]) * (Int32(one) - w) + Int32(s[rx[i]]) * w
+                            let w = Int32(truncatingIfNeeded: wx[i])
+                            row[i] = Int32(s[lx[i]]) &* (Int32(one) &- w) &+ Int32(s[rx[i]]) &* w
                         }
                     }
                 }

@@ -25,13 +25,15 @@ extension Image {
     @inline(__always)
     static func storeYCbCr(_ y: Int, _ dR: Int, _ dG: Int, _ dB: Int,
                            into dst: UnsafeMutablePointer<UInt8>, grey: Bool) {
-        let c = 298 * (y - 16) + 128
+        // Wrapping arithmetic: all terms are small (|v| < 2^18), and unchecked operations
+        // keep the loop tight.
+        let c = 298 &* (y &- 16) &+ 128
         if grey {
             dst.pointee = clampByte(c >> 8)
         } else {
-            dst[0] = clampByte((c + dR) >> 8)
-            dst[1] = clampByte((c + dG) >> 8)
-            dst[2] = clampByte((c + dB) >> 8)
+            dst[0] = clampByte((c &+ dR) >> 8)
+            dst[1] = clampByte((c &+ dG) >> 8)
+            dst[2] = clampByte((c &+ dB) >> 8)
         }
     }
 
@@ -64,8 +66,8 @@ extension Image {
                 var s = src + row * stride
                 var d = dst + row * width * bpp
                 for _ in 0..<(width / 2) {
-                    let y0 = Int(s[0]), u = Int(s[1]) - 128, y1 = Int(s[2]), v = Int(s[3]) - 128
-                    let dR = 409 * v, dG = -100 * u - 208 * v, dB = 516 * u
+                    let y0 = Int(s[0]), u = Int(s[1]) &- 128, y1 = Int(s[2]), v = Int(s[3]) &- 128
+                    let dR = 409 &* v, dG = -100 &* u &- 208 &* v, dB = 516 &* u
                     storeYCbCr(y0, dR, dG, dB, into: d, grey: grey)
                     storeYCbCr(y1, dR, dG, dB, into: d + bpp, grey: grey)
                     s += 4
@@ -129,8 +131,8 @@ extension Image {
                 var d = dst + row * width * bpp
                 var x = 0
                 while x < width {
-                    let u = Int(uvRow[x]) - 128, v = Int(uvRow[x + 1]) - 128  // pair x/2 at byte x
-                    let dR = 409 * v, dG = -100 * u - 208 * v, dB = 516 * u
+                    let u = Int(uvRow[x]) &- 128, v = Int(uvRow[x + 1]) &- 128  // pair x/2 at byte x
+                    let dR = 409 &* v, dG = -100 &* u &- 208 &* v, dB = 516 &* u
                     storeYCbCr(Int(yRow[x]), dR, dG, dB, into: d, grey: grey)
                     if x + 1 < width {
                         storeYCbCr(Int(yRow[x + 1]), dR, dG, dB, into: d + bpp, grey: grey)
