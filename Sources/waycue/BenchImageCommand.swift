@@ -124,6 +124,9 @@ struct BenchImage: ParsableCommand {
         results.append(try BenchImage.time("jpeg_decode_640x480", runs: runs, warmup: warmup) {
             sink &+= Int(try Image.decode(jpeg).pixels[1000])
         })
+        results.append(try BenchImage.time("jpeg_decode_640x480_reduced_2", runs: runs, warmup: warmup) {
+            sink &+= Int(try Image.decode(jpeg, reduction: 2).pixels[1000])
+        })
         results.append(BenchImage.time("letterbox_640x480_to_320x320", runs: runs, warmup: warmup) {
             sink &+= Int(frame.letterboxed(to: 320).image.pixels[50_000])
         })

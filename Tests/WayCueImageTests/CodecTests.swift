@@ -207,3 +207,44 @@ import Testing
         #expect(abs(Int(asGrey.pixels[2]) - Int(PixelColor(red: 0, green: 255, blue: 255).luma)) <= 3)
     }
 }
+
+@Suite struct ReducedDecodeTests {
+    @Test func jpegReductionDecodesSmallerImagesCloseToAResize() throws {
+        let original = TestSupport.smoothImage(width: 160, height: 120)
+        let data = try original.jpegData(quality: 95)
+        let full = try Image.decode(data)
+        for reduction in [2, 4, 8] {
+            let small = try Image.decode(data, reduction: reduction)
+            #expect(small.width == 160 / reduction && small.height == 120 / reduction)
+            let reference = full.resized(width: small.width, height: small.height)
+            let total = zip(small.pixels, reference.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+            #expect(Double(total) / Double(small.pixels.count) < 3, "reduction \(reduction)")
+        }
+        // Odd sizes round up, as libjpeg does.
+        let odd = try TestSupport.smoothImage(width: 97, height: 61).jpegData()
+        let reduced = try Image.decode(odd, as: .grey8, reduction: 4)
+        #expect(reduced.width == 25 && reduced.height == 16 && reduced.format == .grey8)
+    }
+
+    @Test func pngReductionResizes() throws {
+        let image = TestSupport.noisyImage(width: 21, height: 10, format: .rgb8, seed: 31)
+        let reduced = try Image.decode(try image.pngData(), reduction: 2)
+        #expect(reduced == image.resized(width: 11, height: 5))
+    }
+
+    @Test func invalidReductionIsRefused() throws {
+        let data = try TestSupport.smoothImage().jpegData()
+        #expect(throws: ImageError.self) { try Image.decode(data, reduction: 3) }
+        #expect(throws: ImageError.self) { try Image.decode(data, reduction: 16) }
+    }
+
+    @Test func letterboxReductionKeepsEnoughPixels() {
+        func header(_ w: Int, _ h: Int) -> ImageHeader { ImageHeader(fileFormat: .jpeg, width: w, height: h, naturalFormat: .rgb8) }
+        #expect(header(640, 480).reduction(forLetterboxToWidth: 320, height: 320) == 2)
+        #expect(header(640, 640).reduction(forLetterboxToWidth: 320, height: 320) == 2)
+        #expect(header(639, 639).reduction(forLetterboxToWidth: 320, height: 320) == 1)
+        #expect(header(1920, 1080).reduction(forLetterboxToWidth: 320, height: 320) == 4)  // gain 1/6
+        #expect(header(8000, 6000).reduction(forLetterboxToWidth: 320, height: 320) == 8)
+        #expect(header(100, 100).reduction(forLetterboxToWidth: 320, height: 320) == 1)
+    }
+}
