@@ -17,8 +17,10 @@ extension Image {
     ///   - limits: The pixel budget (applied to the file's full size) and the damaged-JPEG policy.
     ///   - reduction: 1 (the default), 2, 4 or 8: return an image of
     ///     `ceil(width / reduction)` x `ceil(height / reduction)` pixels. JPEGs are decoded at
-    ///     that size directly in the DCT domain (much faster; see
-    ///     ``ImageHeader/reduction(forLetterboxToWidth:height:)``); PNGs are decoded in full and
+    ///     that size directly in the DCT domain, which skips most of the inverse transform,
+    ///     colour conversion and upsampling but not the entropy decoding (about 15% faster at
+    ///     reduction 2 for a detailed 640x480 photo); see
+    ///     ``ImageHeader/reduction(forLetterboxToWidth:height:)``. PNGs are decoded in full and
     ///     resized bilinearly.
     /// - Throws: ``ImageError/empty(source:)``, ``ImageError/unknownFormat(source:)``,
     ///   ``ImageError/tooLarge(source:width:height:limit:)`` or
