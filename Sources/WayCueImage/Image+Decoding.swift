@@ -7,7 +7,8 @@ extension Image {
     /// memory is allocated. PNG files with alpha, 16-bit samples or a palette come back as
     /// 8-bit RGB or grey: 16-bit samples are scaled to 8 bits, palettes expanded, and the alpha
     /// channel is dropped (the colour values are kept as stored, as PIL's `convert("RGB")`
-    /// does). See ``ImageDecodingLimits`` for how damaged JPEGs are handled. A PNG is refused
+    /// does). libpng's simplified reader converts a PNG whose `gAMA`/`cHRM`/`iCCP` chunks say it
+    /// is not sRGB to sRGB; 16-bit files without such chunks are taken as sRGB-encoded. See ``ImageDecodingLimits`` for how damaged JPEGs are handled. A PNG is refused
     /// when any of its image data is missing or fails its checks (chunk CRCs, zlib checksum);
     /// one cut only inside its final `IEND` chunk still has every pixel and decodes, because
     /// libpng stops reading after the image data.
