@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 
 int wcv4l2_open(const char *path, int flags) { return v4l2_open(path, flags); }
+int wcv4l2_ioctl(int fd, unsigned long request, void *argument) { return v4l2_ioctl(fd, request, argument); }
 
 unsigned long wcv4l2_request_querycap(void) { return VIDIOC_QUERYCAP; }
 unsigned long wcv4l2_request_enum_fmt(void) { return VIDIOC_ENUM_FMT; }
