@@ -12,6 +12,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     case noUsableFormat(path: String, offered: [String])
     /// A system call on the device failed; `operation` names it and `code` is the `errno`.
     case deviceFailure(path: String, operation: String, code: Int32)
+    /// No frame arrived within the time the caller allowed.
+    case frameTimeout(path: String, seconds: Double)
     /// The device disappeared (unplugged) and reconnection was not allowed or gave up.
     case disconnected(path: String)
     /// The camera control does not exist on this device or rejected the value.
@@ -38,6 +40,7 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): no usable pixel format (device offers: \(list); WayCue needs MJPG, YUYV or NV12)"
         case .deviceFailure(let path, let operation, let code):
             return "\(path): \(operation) failed: \(errnoName(code)) (errno \(code))"
+        case .frameTimeout(let path, let seconds): return "\(path): no frame within \(seconds) s"
         case .disconnected(let path): return "\(path): device disconnected"
         case .controlUnavailable(let path, let control, let reason): return "\(path): control \(control): \(reason)"
         case .invalidFootage(let path, let reason): return "\(path): \(reason)"

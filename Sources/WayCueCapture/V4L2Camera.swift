@@ -111,10 +111,31 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
 
     // MARK: Consumer side
 
-    public func next() throws -> Frame? {
+    public func next() throws -> Frame? { try next(timeout: nil) }
+
+    /// Like ``next()``, but waits at most `timeout` seconds for a frame.
+    ///
+    /// - Throws: ``CaptureError/frameTimeout(path:seconds:)`` when no frame arrives in time, and
+    ///   ``CaptureError/disconnected(path:)`` once reconnection has given up.
+    public func next(timeout: Double?) throws -> Frame? {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
             state.lock()
-            while latest == nil && !closed && terminalError == nil { state.wait() }
+            while latest == nil && !closed && terminalError == nil {
+                if let deadline {
+                    if !state.wait(until: deadline) && latest == nil && !closed && terminalError == nil {
+                        state.unlock()
+                        throw CaptureError.frameTimeout(path: path, seconds: timeout ?? 0)
+                    }
+                } else {
+                    state.wait()
+                }
+            }
+            if closed {
+                latest = nil
+                state.unlock()
+                return nil
+            }
             if let raw = latest {
                 latest = nil
                 state.unlock()
@@ -177,6 +198,13 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         state.broadcast()
         while !threadFinished { state.wait() }
         state.unlock()
+    }
+
+    /// Runs `body` with the open descriptor (-1 while reconnecting), holding the device lock.
+    func withDevice<T>(_ body: (Int32, any V4L2DeviceIO) throws -> T) rethrows -> T {
+        deviceLock.lock()
+        defer { deviceLock.unlock() }
+        return try body(fd, io)
     }
 
     // MARK: Events
@@ -249,8 +277,8 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
                 if code != 0 {
                     fault(operation: want ? "VIDIOC_STREAMON" : "VIDIOC_STREAMOFF", code: code)
                 } else {
-                    setPublishedStreaming(want)
                     report(want ? .streamRestarted : .streamStopped)
+                    setPublishedStreaming(want)
                     waited = 0
                 }
                 continue
