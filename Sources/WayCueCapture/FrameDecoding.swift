@@ -31,8 +31,22 @@ enum FrameDecoding {
                 reason: "short frame: \(data.count) bytes, \(format) \(width)x\(height) needs \(needed)")
         }
         switch format {
-        case .yuyv: return YUVConversion.yuyv(data, width: width, height: height, bytesPerLine: bytesPerLine)
-        case .nv12: return YUVConversion.nv12(data, width: width, height: height, bytesPerLine: bytesPerLine)
+        case .yuyv:
+            do {
+                return try Image.fromYUYV(data, width: width, height: height, stride: bytesPerLine)
+            } catch {
+                throw CaptureError.decodeFailed(source: source, reason: error.description)
+            }
+        case .nv12:
+            let lumaBytes = bytesPerLine * height
+            do {
+                return try Image.fromNV12(
+                    luma: UnsafeRawBufferPointer(rebasing: data[0..<lumaBytes]),
+                    chroma: UnsafeRawBufferPointer(rebasing: data[lumaBytes...]),
+                    width: width, height: height, lumaStride: bytesPerLine, chromaStride: bytesPerLine)
+            } catch {
+                throw CaptureError.decodeFailed(source: source, reason: error.description)
+            }
         case .yuv420:
             return YUVConversion.threePlane(data, width: width, height: height, bytesPerLine: bytesPerLine, shiftX: 1, shiftY: 1)
         case .yuv422:

@@ -1,7 +1,7 @@
 import WayCueImage
 
-/// YUV to RGB conversion for the layouts cameras and Y4M files deliver (BT.601, limited range:
-/// Y 16...235, chroma 16...240), with integer arithmetic.
+/// Planar YUV to RGB conversion for Y4M footage (BT.601, limited range: Y 16...235, chroma
+/// 16...240, the same arithmetic as WayCueImage's YUYV and NV12 conversion).
 enum YUVConversion {
     @inline(__always)
     static func store(_ out: UnsafeMutablePointer<UInt8>, _ y: Int32, _ u: Int32, _ v: Int32) {
@@ -16,36 +16,8 @@ enum YUVConversion {
     @inline(__always)
     static func clamp(_ value: Int32) -> UInt8 { UInt8(truncatingIfNeeded: min(max(value, 0), 255)) }
 
-    /// Packed YUYV (Y0 U Y1 V) with `bytesPerLine` bytes per row.
-    static func yuyv(_ data: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerLine: Int) -> Image {
-        var image = Image(width: width, height: height, format: .rgb8)
-        let src = data.bindMemory(to: UInt8.self).baseAddress!
-        image.pixels.withUnsafeMutableBufferPointer { pixels in
-            let dst = pixels.baseAddress!
-            for row in 0..<height {
-                let line = src + row * bytesPerLine
-                var out = dst + row * width * 3
-                var x = 0
-                while x + 1 < width {
-                    let p = line + x * 2
-                    let u = Int32(p[1]), v = Int32(p[3])
-                    store(out, Int32(p[0]), u, v)
-                    store(out + 3, Int32(p[2]), u, v)
-                    out += 6
-                    x += 2
-                }
-                if x < width {  // odd width: the last pixel shares the pair's chroma
-                    let p = line + x * 2
-                    store(out, Int32(p[0]), Int32(p[1]), Int32(p[3 - 2 * (x & 1)]))
-                }
-            }
-        }
-        return image
-    }
-
-    /// A luma plane followed by chroma at `1 >> chromaShiftX` horizontal and
-    /// `1 >> chromaShiftY` vertical resolution, either as two planes (U then V) or, when
-    /// `interleaved`, as one plane of UV pairs (NV12).
+    /// A luma plane and two chroma planes at `1 >> chromaShiftX` horizontal and
+    /// `1 >> chromaShiftY` vertical resolution; `chromaStep` is the distance between samples.
     static func planar(
         y: UnsafePointer<UInt8>, yStride: Int,
         u: UnsafePointer<UInt8>, v: UnsafePointer<UInt8>, chromaStride: Int, chromaStep: Int,
@@ -67,15 +39,6 @@ enum YUVConversion {
             }
         }
         return image
-    }
-
-    /// NV12: a luma plane, then interleaved U/V at half resolution in both directions.
-    static func nv12(_ data: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerLine: Int) -> Image {
-        let base = data.bindMemory(to: UInt8.self).baseAddress!
-        let uv = base + bytesPerLine * height
-        return planar(
-            y: base, yStride: bytesPerLine, u: uv, v: uv + 1, chromaStride: bytesPerLine, chromaStep: 2,
-            chromaShiftX: 1, chromaShiftY: 1, width: width, height: height)
     }
 
     /// Three planes (Y, U, V) with the given chroma subsampling shifts, rows packed tightly
