@@ -99,9 +99,12 @@ public final class Y4MSource: FrameSource, @unchecked Sendable {
             try endCheck?()
             throw CaptureError.invalidFootage(path: path, reason: "frame \(index) is cut off (needs \(frameBytes) bytes)")
         }
-        let image = try data.withUnsafeBytes { bytes in
+        // Y4M luma is limited range even in mono streams: decode those as 4:4:4 with neutral chroma.
+        let planes = chroma == .grey ? data + [UInt8](repeating: 128, count: 2 * width * height) : data
+        let image = try planes.withUnsafeBytes { bytes in
             try FrameDecoding.rgbImage(
-                bytes, format: chroma, width: width, height: height, bytesPerLine: width, source: "\(path) frame \(index)")
+                bytes, format: chroma == .grey ? .yuv444 : chroma, width: width, height: height, bytesPerLine: width,
+                source: "\(path) frame \(index)")
         }
         let timestamp = try footageTime(
             index: Int(index), times: times, rate: framesPerSecond ?? options.framesPerSecond, path: path)
