@@ -1,11 +1,12 @@
 import WayCueImage
 
-/// Turns raw frame bytes in any ``SourcePixelFormat`` into an RGB ``Image``.
-enum FrameDecoding {
+/// Turns raw frame bytes in any ``SourcePixelFormat`` into an RGB `Image`: what every source
+/// does per frame (JPEG through WayCueImage's libjpeg-turbo decoder, YUV by integer BT.601).
+public enum FrameDecoding {
     /// Converts `data` (one frame) to RGB. `bytesPerLine` is the luma row stride for raw layouts.
     ///
     /// - Throws: ``CaptureError/decodeFailed(source:reason:)`` for short or undecodable data.
-    static func rgbImage(
+    public static func rgbImage(
         _ data: UnsafeRawBufferPointer, format: SourcePixelFormat, width: Int, height: Int,
         bytesPerLine: Int, source: String
     ) throws -> Image {
@@ -73,7 +74,7 @@ enum FrameDecoding {
     }
 
     /// Decodes a JPEG (or PNG) frame as RGB.
-    static func decodeCompressed(_ bytes: [UInt8], source: String) throws -> Image {
+    public static func decodeCompressed(_ bytes: [UInt8], source: String) throws -> Image {
         do {
             return try Image.decode(bytes, source: source, as: .rgb8)
         } catch {

@@ -52,3 +52,19 @@ public struct V4L2DeviceInfo: Sendable, Codable, Equatable {
     /// The native pixel formats (libv4l2's emulated formats are left out).
     public var formats: [V4L2FormatInfo]
 }
+
+/// A device node ``V4L2Devices/scan(io:)`` did not list, and why.
+public struct V4L2SkippedNode: Sendable, Codable, Equatable {
+    /// The device node.
+    public var path: String
+    /// Why it is not listed.
+    public var reason: String
+}
+
+/// The result of scanning the device nodes.
+public struct V4L2Scan: Sendable, Codable, Equatable {
+    /// The capture devices.
+    public var devices: [V4L2DeviceInfo]
+    /// The nodes left out.
+    public var skipped: [V4L2SkippedNode]
+}

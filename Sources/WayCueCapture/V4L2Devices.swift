@@ -9,7 +9,21 @@ public enum V4L2Devices {
     /// camera's metadata node, an output device) are left out; use ``describe(_:io:)`` on a
     /// specific node to learn why.
     public static func list(io: any V4L2DeviceIO = LibV4L2DeviceIO()) -> [V4L2DeviceInfo] {
-        io.deviceNodes().compactMap { try? describe($0, io: io) }
+        scan(io: io).devices
+    }
+
+    /// Every device node: the capture devices described, and the other nodes with the reason
+    /// each was left out (busy, permission, not a capture device).
+    public static func scan(io: any V4L2DeviceIO = LibV4L2DeviceIO()) -> V4L2Scan {
+        var scan = V4L2Scan(devices: [], skipped: [])
+        for node in io.deviceNodes() {
+            do {
+                scan.devices.append(try describe(node, io: io))
+            } catch {
+                scan.skipped.append(V4L2SkippedNode(path: node, reason: "\(error)"))
+            }
+        }
+        return scan
     }
 
     /// Opens one device node and describes its formats, sizes and frame rates.
