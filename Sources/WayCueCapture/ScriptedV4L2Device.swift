@@ -441,6 +441,10 @@ public final class ScriptedV4L2Device: V4L2DeviceIO, @unchecked Sendable {
             }
             guard !queued.contains(index) else { return EINVAL }
             queued.append(index)
+            // Like the kernel, QBUF writes the buffer's state back: no data, no timestamp yet.
+            b.pointee.bytesused = 0
+            b.pointee.timestamp = timeval()
+            b.pointee.flags = V4L2Constant.bufferFlagTimestampMonotonic | 0x0002  // V4L2_BUF_FLAG_QUEUED
             return 0
         case V4L2Request.dequeueBuffer:
             return dequeue(fd, argument.assumingMemoryBound(to: v4l2_buffer.self))

@@ -277,6 +277,10 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
                 if code != 0 {
                     fault(operation: want ? "VIDIOC_STREAMON" : "VIDIOC_STREAMOFF", code: code)
                 } else {
+                    // A frame from before the stop is stale once streaming stops or restarts.
+                    state.lock()
+                    latest = nil
+                    state.unlock()
                     report(want ? .streamRestarted : .streamStopped)
                     setPublishedStreaming(want)
                     waited = 0
@@ -388,18 +392,21 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         } else {
             bytes = Array(UnsafeRawBufferPointer(start: buffers[index].address, count: used))
         }
+        // Read the timestamp before queueing the buffer again: VIDIOC_QBUF rewrites the struct.
+        let timestamp: Double
+        if buffer.flags & V4L2Constant.bufferFlagTimestampMask == V4L2Constant.bufferFlagTimestampMonotonic,
+            buffer.timestamp.tv_sec != 0 || buffer.timestamp.tv_usec != 0
+        {
+            timestamp = Double(buffer.timestamp.tv_sec) + Double(buffer.timestamp.tv_usec) / 1e6
+        } else {
+            timestamp = MonotonicClock.now()
+        }
         let requeue = io.control(fd, V4L2Request.queueBuffer, &buffer)
         deviceLock.unlock()
         if let problem {
             count { $0.badFrames += 1 }
             report(.badFrame(reason: problem))
         } else {
-            let timestamp: Double
-            if buffer.flags & V4L2Constant.bufferFlagTimestampMask == V4L2Constant.bufferFlagTimestampMonotonic {
-                timestamp = Double(buffer.timestamp.tv_sec) + Double(buffer.timestamp.tv_usec) / 1e6
-            } else {
-                timestamp = MonotonicClock.now()
-            }
             state.lock()
             if latest != nil { stats.framesDropped += 1 }
             latest = RawFrame(bytes: bytes, format: format, timestamp: timestamp, sequence: sequence)

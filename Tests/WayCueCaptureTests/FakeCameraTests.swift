@@ -46,6 +46,8 @@ struct FakeCameraTests {
             let offset = frame.image.offset(x: 5, y: 3)
             #expect(frame.image.pixels[offset] == grey(y))
             #expect(frame.image.pixels[offset + 1] == grey(y))
+            // The driver's timestamp (the fake's clock: 1000 s + frame / 30 fps), not the delivery time.
+            #expect(abs(frame.timestamp - (1000 + Double(frame.sequence) / 30)) < 1e-5)
             if let last {
                 #expect(frame.sequence > last.sequence)
                 #expect(frame.timestamp > last.timestamp)
