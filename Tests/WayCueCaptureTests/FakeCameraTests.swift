@@ -298,3 +298,35 @@ struct FakeCameraTests {
     }
 }
 #endif
+
+#if os(Linux)
+@Suite("MJPEG camera against the scripted device")
+struct FakeMJPEGCameraTests {
+    @Test func mjpegFramesAreDecodedAndTheirBytesKeptAndCorruptOnesSkipped() throws {
+        let jpegs = try colours.map { c in try testImage(c[0], c[1], c[2], width: 32, height: 24).jpegData(quality: 90) }
+        let content: ScriptedV4L2Device.Content = { _, _, _, sequence in
+            // Frame 2 is a corrupt JPEG: the header survives, the data does not.
+            sequence == 2 ? Array(jpegs[0].prefix(200)) + [0xFF, 0xD9] : jpegs[Int(sequence) % jpegs.count]
+        }
+        let fake = ScriptedV4L2Device(
+            formats: [ScriptedV4L2Device.Format(.mjpeg, sizes: [(32, 24)])], frameInterval: 0.05, content: content)
+        let camera = try V4L2Camera(path: "/dev/video0", configuration: fastConfig(), io: fake)
+        defer { camera.close() }
+        #expect(camera.format.pixelFormat == .mjpeg)
+        var seen: [UInt64] = []
+        while seen.count < 4 {
+            let frame = try #require(try camera.next(timeout: 2))
+            #expect(frame.sourceFormat == .mjpeg)
+            #expect(frame.jpegData == jpegs[Int(frame.sequence) % jpegs.count])
+            #expect(close(meanColour(frame.image), colours[Int(frame.sequence) % colours.count].map(Int.init)))
+            seen.append(frame.sequence)
+        }
+        #expect(!seen.contains(2))
+        // Frame 2 reaches the decoder unless a newer frame replaced it first (a very slow machine).
+        if camera.statistics.framesDropped == 0 {
+            #expect(camera.statistics.badFrames == 1)
+            #expect(camera.recentEvents.contains { if case .badFrame(let reason) = $0 { return reason.contains("frame 2") } else { return false } })
+        }
+    }
+}
+#endif
