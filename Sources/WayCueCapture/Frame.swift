@@ -93,16 +93,22 @@ public struct Frame: Sendable {
     /// The compressed JPEG bytes, when the source delivered JPEG; a recorder stores these as they
     /// are instead of encoding the image again.
     public var jpegData: [UInt8]?
+    /// For cameras: when WayCue took the frame from the driver (``MonotonicClock/now()``), so
+    /// `MonotonicClock.now() - receivedAt` is the time spent in WayCue before the consumer got it.
+    /// (Drivers differ in what ``timestamp`` marks: start or end of exposure, or, for vivid, the
+    /// emulated end of the frame.) `nil` for recorded footage.
+    public var receivedAt: Double?
 
     /// Creates a frame.
     public init(
         image: Image, timestamp: Double, sequence: UInt64, sourceFormat: SourcePixelFormat,
-        jpegData: [UInt8]? = nil
+        jpegData: [UInt8]? = nil, receivedAt: Double? = nil
     ) {
         self.image = image
         self.timestamp = timestamp
         self.sequence = sequence
         self.sourceFormat = sourceFormat
         self.jpegData = jpegData
+        self.receivedAt = receivedAt
     }
 }

@@ -8,6 +8,7 @@ struct RawFrame {
     var format: V4L2StreamFormat
     var timestamp: Double
     var sequence: UInt64
+    var receivedAt: Double
 }
 
 /// A V4L2 camera streaming through mmap buffers, delivering the newest frame.
@@ -170,7 +171,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         let compressed = format.pixelFormat == .mjpeg || format.pixelFormat == .jpeg
         return Frame(
             image: image, timestamp: raw.timestamp, sequence: raw.sequence, sourceFormat: format.pixelFormat,
-            jpegData: compressed ? raw.bytes : nil)
+            jpegData: compressed ? raw.bytes : nil, receivedAt: raw.receivedAt)
     }
 
     /// Stops streaming (`VIDIOC_STREAMOFF`) but keeps the device open; blocks until done.
@@ -253,7 +254,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
                     count { $0.reconnects += 1 }
                     report(.reconnected(format))
                     if format != previous { report(.formatChanged(from: previous, to: format)) }
-                    setPublishedStreaming(true)
+                    setPublishedStreaming(deviceStreaming)
                     delay = configuration.reconnectInitialDelay
                     attempt = 0
                     waited = 0
@@ -409,7 +410,8 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
         } else {
             state.lock()
             if latest != nil { stats.framesDropped += 1 }
-            latest = RawFrame(bytes: bytes, format: format, timestamp: timestamp, sequence: sequence)
+            latest = RawFrame(
+                bytes: bytes, format: format, timestamp: timestamp, sequence: sequence, receivedAt: MonotonicClock.now())
             sequence += 1
             stats.framesCaptured += 1
             state.signal()

@@ -76,7 +76,7 @@ struct CaptureBenchCommand: ParsableCommand {
             figures.append(Figure(name: name, medianMilliseconds: times.median, p90Milliseconds: times.p90, samples: times.count, note: note))
         }
         if let device {
-            figures.append(try latency(device))
+            figures += try latency(device)
         }
         if json {
             let encoder = JSONEncoder()
@@ -91,7 +91,7 @@ struct CaptureBenchCommand: ParsableCommand {
         }
     }
 
-    private func latency(_ device: String) throws -> Figure {
+    private func latency(_ device: String) throws -> [Figure] {
         #if os(Linux)
         var config = V4L2CaptureConfiguration(width: 640, height: 480)
         if let format {
@@ -102,18 +102,27 @@ struct CaptureBenchCommand: ParsableCommand {
         }
         let camera = try V4L2Camera(path: device, configuration: config)
         defer { camera.close() }
-        var samples: [Double] = []
+        var fromDriver: [Double] = []
+        var fromDequeue: [Double] = []
         for _ in 0..<max(frames, 1) {
             guard let frame = try camera.next(timeout: 5) else { break }
-            samples.append((MonotonicClock.now() - frame.timestamp) * 1000)
+            let now = MonotonicClock.now()
+            fromDriver.append((now - frame.timestamp) * 1000)
+            fromDequeue.append((now - (frame.receivedAt ?? now)) * 1000)
         }
         let stats = camera.statistics
-        let sorted = samples.sorted()
-        return Figure(
-            name: "latency-\(camera.format.pixelFormat)-\(camera.format.width)x\(camera.format.height)",
-            medianMilliseconds: sorted[sorted.count / 2], p90Milliseconds: sorted[min(sorted.count - 1, sorted.count * 9 / 10)],
-            samples: sorted.count,
-            note: "\(device): capture timestamp to RGB frame returned by next(); \(camera.format); dropped \(stats.framesDropped)")
+        let name = "\(camera.format.pixelFormat)-\(camera.format.width)x\(camera.format.height)"
+        let driver = fromDriver.sorted(), dequeue = fromDequeue.sorted()
+        return [
+            Figure(
+                name: "latency-driver-stamp-\(name)", medianMilliseconds: driver.median, p90Milliseconds: driver.p90,
+                samples: driver.count,
+                note: "\(device): driver capture timestamp to RGB frame from next(); \(camera.format); \(stats.framesDropped) dropped"),
+            Figure(
+                name: "latency-dequeue-\(name)", medianMilliseconds: dequeue.median, p90Milliseconds: dequeue.p90,
+                samples: dequeue.count,
+                note: "\(device): VIDIOC_DQBUF to RGB frame from next() (copy, hand-over, convert)"),
+        ]
         #else
         throw CaptureError.unsupportedPlatform("latency on \(device)")
         #endif

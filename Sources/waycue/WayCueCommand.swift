@@ -19,6 +19,7 @@ struct WayCueCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             DevicesCommand.self,
+            RecordCommand.self,
         ]
     )
 }

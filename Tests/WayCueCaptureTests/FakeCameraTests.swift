@@ -48,6 +48,8 @@ struct FakeCameraTests {
             #expect(frame.image.pixels[offset + 1] == grey(y))
             // The driver's timestamp (the fake's clock: 1000 s + frame / 30 fps), not the delivery time.
             #expect(abs(frame.timestamp - (1000 + Double(frame.sequence) / 30)) < 1e-5)
+            let received = try #require(frame.receivedAt)
+            #expect(received <= MonotonicClock.now() && MonotonicClock.now() - received < 2)
             if let last {
                 #expect(frame.sequence > last.sequence)
                 #expect(frame.timestamp > last.timestamp)
