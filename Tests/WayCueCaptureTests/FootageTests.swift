@@ -84,7 +84,7 @@ struct FootageTests {
         let folder = try temporaryFolder()
         var bytes: [UInt8] = [0x00, 0x11, 0xFF]  // junk before the first frame
         for c in colours.prefix(3) { bytes += try testImage(c[0], c[1], c[2]).jpegData() + [0x0A, 0x0D] }
-        FileManager.default.createFile(atPath: folder + "/cam.mjpg", contents: Data(bytes))
+        try writeFile(atPath: folder + "/cam.mjpg", contents: Data(bytes))
         let source = try MJPEGFileSource(path: folder + "/cam.mjpg", options: FootageOptions(speed: .asFastAsPossible, framesPerSecond: 10))
         var times: [Double] = []
         while let frame = try source.next() { times.append(frame.timestamp) }
@@ -94,7 +94,7 @@ struct FootageTests {
     @Test func truncatedAndEmptyMJPEGGiveClearErrors() throws {
         let folder = try temporaryFolder()
         let jpeg = try testImage(1, 2, 3).jpegData()
-        FileManager.default.createFile(atPath: folder + "/cut.mjpeg", contents: Data(jpeg + jpeg.prefix(jpeg.count / 2)))
+        try writeFile(atPath: folder + "/cut.mjpeg", contents: Data(jpeg + jpeg.prefix(jpeg.count / 2)))
         let source = try MJPEGFileSource(path: folder + "/cut.mjpeg")
         #expect(try source.next() != nil)
         #expect {
@@ -103,7 +103,7 @@ struct FootageTests {
             guard case CaptureError.invalidFootage(let path, let reason) = error else { return false }
             return path.hasSuffix("cut.mjpeg") && reason.contains("frame 1") && reason.contains("cut off")
         }
-        FileManager.default.createFile(atPath: folder + "/empty.mjpeg", contents: Data([1, 2, 3]))
+        try writeFile(atPath: folder + "/empty.mjpeg", contents: Data([1, 2, 3]))
         #expect(throws: CaptureError.invalidFootage(path: folder + "/empty.mjpeg", reason: "no JPEG image in the file")) {
             try MJPEGFileSource(path: folder + "/empty.mjpeg")
         }
@@ -161,7 +161,7 @@ struct FootageTests {
             }
             // Decoding whatever the splitter finds fails cleanly or succeeds; never crashes.
             let folder = try temporaryFolder()
-            FileManager.default.createFile(atPath: folder + "/f.mjpeg", contents: Data(bytes))
+            try writeFile(atPath: folder + "/f.mjpeg", contents: Data(bytes))
             if let source = try? MJPEGFileSource(path: folder + "/f.mjpeg") {
                 for _ in 0..<5 { guard (try? source.next()) != nil else { break } }
             }
@@ -175,9 +175,9 @@ struct FootageTests {
             let c = colours[i]
             let image = testImage(c[0], c[1], c[2])
             let data = name.hasSuffix("png") ? try image.encoded(as: .png) : try image.jpegData(quality: 95)
-            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(data))
+            try writeFile(atPath: folder + "/" + name, contents: Data(data))
         }
-        FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("x".utf8))
+        try writeFile(atPath: folder + "/notes.txt", contents: Data("x".utf8))
         FileManager.default.createFile(
             atPath: folder + "/timestamps.txt", contents: Data("# time\nframe1.png 0.0\nframe2.jpg 0.5\nframe10.png 1.25\n".utf8))
         let source = try ImageFolderSource(path: folder)
@@ -189,7 +189,7 @@ struct FootageTests {
         #expect(frames[1].sourceFormat == .jpeg && frames[1].jpegData != nil)
         #expect(frames[2].sourceFormat == .imageFile)
 
-        FileManager.default.createFile(atPath: folder + "/timestamps.txt", contents: Data("0\n1\n".utf8))
+        try writeFile(atPath: folder + "/timestamps.txt", contents: Data("0\n1\n".utf8))
         #expect(throws: CaptureError.invalidFootage(path: folder + "/timestamps.txt", reason: "2 timestamps for 3 images")) {
             try ImageFolderSource(path: folder)
         }
@@ -232,4 +232,11 @@ struct FootageTests {
         #expect(try FrameSources.open(folder + "/a.mjpeg") is MJPEGFileSource)
         #expect(throws: CaptureError.notFound(path: folder + "/nope.y4m")) { try FrameSources.open(folder + "/nope.y4m") }
     }
+}
+
+struct TestFileError: Error { let path: String }
+
+/// Creates a file or fails the test.
+func writeFile(atPath path: String, contents: Data?) throws {
+    guard FileManager.default.createFile(atPath: path, contents: contents) else { throw TestFileError(path: path) }
 }

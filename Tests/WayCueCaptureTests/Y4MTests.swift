@@ -25,7 +25,7 @@ func y4m(width: Int, height: Int, chroma: String, frames: Int, y: UInt8 = 128, u
 
 func writeTemp(_ bytes: [UInt8], name: String) throws -> String {
     let path = try temporaryFolder() + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    try writeFile(atPath: path, contents: Data(bytes))
     return path
 }
 
