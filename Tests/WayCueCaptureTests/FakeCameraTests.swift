@@ -201,6 +201,21 @@ struct FakeCameraTests {
         #expect(camera.recentEvents.contains { if case .formatChanged = $0 { return true } else { return false } })
     }
 
+    @Test func manyUnplugCyclesLeakNothing() throws {
+        var script: [ScriptedV4L2Device.Step] = []
+        for _ in 0..<20 { script += [.frame, .ioError, .frame, .unplug(reappearAfter: 1, formats: nil)] }
+        let fake = ScriptedV4L2Device(formats: [yuyvSmall], script: script, frameInterval: 0.001)
+        let camera = try V4L2Camera(path: "/dev/video0", configuration: fastConfig(), io: fake)
+        #expect(eventually(20) { fake.remainingSteps == 0 && camera.statistics.reconnects == 40 })
+        _ = try #require(try camera.next(timeout: 2))
+        let stats = camera.statistics
+        #expect(stats.disconnects == 20 && stats.ioErrors == 20)
+        #expect(fake.counts.liveMappings == 4)  // only the current ring
+        camera.close()
+        #expect(fake.counts.liveMappings == 0)
+        #expect(fake.counts.opens == fake.counts.closes)
+    }
+
     @Test func reconnectionCanGiveUpAndThenNextThrows() throws {
         var config = fastConfig()
         config.maxReconnectAttempts = 2

@@ -178,7 +178,7 @@ struct FootageTests {
             try writeFile(atPath: folder + "/" + name, contents: Data(data))
         }
         try writeFile(atPath: folder + "/notes.txt", contents: Data("x".utf8))
-        FileManager.default.createFile(
+        try writeFile(
             atPath: folder + "/timestamps.txt", contents: Data("# time\nframe1.png 0.0\nframe2.jpg 0.5\nframe10.png 1.25\n".utf8))
         let source = try ImageFolderSource(path: folder)
         #expect(source.files.map { ($0 as NSString).lastPathComponent } == ["frame1.png", "frame2.jpg", "frame10.png"])
