@@ -21,6 +21,8 @@ struct RawFrame {
 /// Faults: EINTR and EAGAIN are retried. Timeouts, I/O errors and unplugs (ENODEV) are
 /// reported as ``CaptureEvent``s; the camera then closes the device and reopens it with
 /// exponential back-off until it comes back, while ``next()`` waits.
+///
+/// Call ``close()`` when done: the capture thread keeps the camera alive until then.
 public final class V4L2Camera: FrameSource, @unchecked Sendable {
     /// The device node.
     public let path: String

@@ -42,9 +42,15 @@ struct DevicesCommand: ParsableCommand {
         }
         for device in scan.devices {
             print("\(device.path): \(device.card) (driver \(device.driver), \(device.busInfo))")
+            var previous: V4L2FormatInfo?
             for format in device.formats {
                 let note = format.usable ? "" : " [not usable by WayCue]"
                 print("  \(format.fourCC) \(format.description)\(note)")
+                if let previous, previous.sizes == format.sizes, previous.sizeRange == format.sizeRange, !format.sizes.isEmpty {
+                    print("    same sizes and frame rates as \(previous.fourCC)")
+                    continue
+                }
+                previous = format
                 if let range = format.sizeRange {
                     print("    sizes \(range.minWidth)x\(range.minHeight) to \(range.maxWidth)x\(range.maxHeight), step \(range.stepWidth)x\(range.stepHeight)")
                 }
