@@ -96,6 +96,10 @@ import Testing
         #expect(throws: ImageError.self) { try Image.fromNV12([UInt8](repeating: 0, count: 11), width: 4, height: 2) }
         #expect(throws: ImageError.self) { try Image.fromNV12([], width: 0, height: 2) }
         #expect(throws: ImageError.self) { try Image.fromGrey([1, 2, 3], width: 2, height: 2) }
+        // Absurd sizes are refused before any arithmetic can overflow.
+        #expect(throws: ImageError.self) { try Image.fromYUYV([1, 2, 3, 4], width: Int.max - 1, height: Int.max) }
+        #expect(throws: ImageError.self) { try Image.fromNV12([1, 2, 3, 4], width: 1 << 40, height: 1 << 40) }
+        #expect(throws: ImageError.self) { try Image.fromGrey([1], width: 1, height: 1, stride: Int.max) }
     }
 
     @Test func rgbToGreyUsesBT601Luma() {
@@ -104,5 +108,29 @@ import Testing
         // (77 R + 150 G + 29 B + 128) >> 8: 77.2 -> 77, 149.9 -> 149 (38378 >> 8), 18.6 -> 18.
         #expect(image.converted(to: .grey8).pixels == [77, 149, 18])
         #expect(image.converted(to: .grey8).converted(to: .rgb8).pixels == [77, 77, 77, 149, 149, 149, 18, 18, 18])
+    }
+}
+
+@Suite struct YUVEncodingTests {
+    @Test func neutralGreysEncodeToNeutralChroma() {
+        var image = Image(width: 2, height: 1, format: .rgb8)
+        image.pixels = [0, 0, 0, 255, 255, 255]
+        // Y = 16 and 235 (((66 + 129 + 25) * 255 + 128) >> 8 = 219, + 16), chroma 128.
+        #expect(image.yuyvData() == [16, 128, 235, 128])
+    }
+
+    @Test func smoothImageSurvivesYUYVAndNV12() throws {
+        let image = TestSupport.smoothImage(width: 64, height: 48)
+        let viaYUYV = try Image.fromYUYV(image.yuyvData(), width: 64, height: 48)
+        let viaNV12 = try Image.fromNV12(image.nv12Data(), width: 64, height: 48)
+        // Chroma subsampling of a smooth image and two roundings cost a few levels.
+        #expect(TestSupport.maxDifference(image, viaYUYV) <= 6)
+        #expect(TestSupport.maxDifference(image, viaNV12) <= 6)
+        // Odd sizes work too (a flat colour, so chroma averaging loses nothing).
+        var odd = Image(width: 7, height: 5, format: .rgb8)
+        for i in stride(from: 0, to: odd.pixels.count, by: 3) { odd.pixels[i] = 200; odd.pixels[i + 1] = 100; odd.pixels[i + 2] = 50 }
+        #expect(TestSupport.maxDifference(odd, try Image.fromNV12(odd.nv12Data(), width: 7, height: 5)) <= 2)
+        let even = try odd.cropped(x: 0, y: 0, width: 6, height: 5)
+        #expect(TestSupport.maxDifference(even, try Image.fromYUYV(even.yuyvData(), width: 6, height: 5)) <= 2)
     }
 }
