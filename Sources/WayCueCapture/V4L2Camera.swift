@@ -58,7 +58,9 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
     ///   - path: The device node, such as `/dev/video0`.
     ///   - configuration: Size, formats, frame rate, buffers and fault handling.
     ///   - io: The device access; ``LibV4L2DeviceIO`` unless testing.
-    ///   - eventHandler: Called on the capture thread for each ``CaptureEvent``; keep it short.
+    ///   - eventHandler: Called for each ``CaptureEvent`` on the capture thread (or, for a frame
+    ///     that fails to decode, on the thread calling ``next()``); keep it short and do not call
+    ///     ``close()`` from it.
     /// - Throws: ``CaptureError/notFound(path:)``, ``CaptureError/busy(path:)``,
     ///   ``CaptureError/permissionDenied(path:)``, ``CaptureError/notACaptureDevice(path:reason:)``,
     ///   ``CaptureError/noUsableFormat(path:offered:)`` or ``CaptureError/deviceFailure(path:operation:code:)``.
