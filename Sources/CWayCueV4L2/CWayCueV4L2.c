@@ -4,7 +4,20 @@
 #include <libv4l2.h>
 #include <sys/ioctl.h>
 
-int wcv4l2_open(const char *path, int flags) { return v4l2_open(path, flags); }
+#include <pthread.h>
+#include <stdio.h>
+
+// libv4l2 prints errors to stderr unless given a log file; WayCue reports errors itself.
+static pthread_once_t wcv4l2_log_once = PTHREAD_ONCE_INIT;
+static void wcv4l2_silence_log(void) {
+    if (v4l2_log_file == NULL) v4l2_log_file = fopen("/dev/null", "w");
+}
+
+int wcv4l2_open(const char *path, int flags) {
+    pthread_once(&wcv4l2_log_once, wcv4l2_silence_log);
+    return v4l2_open(path, flags);
+}
+int wcv4l2_ioctl(int fd, unsigned long request, void *argument) { return v4l2_ioctl(fd, request, argument); }
 
 unsigned long wcv4l2_request_querycap(void) { return VIDIOC_QUERYCAP; }
 unsigned long wcv4l2_request_enum_fmt(void) { return VIDIOC_ENUM_FMT; }

@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchImage.self,
             BenchDataset.self,
             BenchCuesCommand.self,
+            CaptureBenchCommand.self,
         ]
     )
 }

@@ -22,6 +22,8 @@ struct WayCueCommand: AsyncParsableCommand {
             DatasetCommand.self,
             EvalCommand.self,
             CuesCommand.self,
+            DevicesCommand.self,
+            RecordCommand.self,
         ]
     )
 }

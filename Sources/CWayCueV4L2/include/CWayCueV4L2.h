@@ -12,6 +12,9 @@ extern "C" {
 /// `v4l2_open(path, flags)` without the variadic mode argument.
 int wcv4l2_open(const char *path, int flags);
 
+/// `v4l2_ioctl(fd, request, argument)` without the variadic argument list.
+int wcv4l2_ioctl(int fd, unsigned long request, void *argument);
+
 /// The ioctl request numbers WayCue uses, as plain constants for Swift.
 unsigned long wcv4l2_request_querycap(void);
 unsigned long wcv4l2_request_enum_fmt(void);
