@@ -67,10 +67,12 @@ enum SynthEffectsKernel {
     }
 }
 
-/// JPEG compression artefacts via WayCueImage's codec (when available).
+/// JPEG compression artefacts: an encode/decode round trip through WayCueImage's codec.
 enum SynthJPEG {
     static func roundTrip(_ image: Image, quality: Int) -> Image {
-        // The JPEG codec of WayCueImage is not merged yet; the image is returned unchanged.
-        image
+        let q = min(100, max(1, quality))
+        guard let data = try? image.jpegData(quality: q),
+              let back = try? Image.decode(data, source: "synth-jpeg", as: .rgb8) else { return image }
+        return back
     }
 }

@@ -24,7 +24,7 @@ public struct SynthColor: Sendable, Hashable, Codable {
 /// The drawing primitives here are anti-aliased by 4x vertical and exact horizontal coverage
 /// (convex polygons) or 2x2 supersampling (textured quads). A pixel takes the id of a shape
 /// when the shape covers at least half of it, so label boxes follow what is visible.
-struct SynthRaster {
+final class SynthRaster {
     let width: Int
     let height: Int
     var rgb: [UInt8]
@@ -41,7 +41,7 @@ struct SynthRaster {
 
     /// Fills a convex polygon (pixel coordinates) with a colour, blended by coverage times
     /// `alpha`; writes `id` where coverage reaches one half (0 leaves ids alone).
-    mutating func fillConvex(_ poly: [(Double, Double)], color: SynthColor, alpha: Float = 1, id: UInt16 = 0) {
+    func fillConvex(_ poly: [(Double, Double)], color: SynthColor, alpha: Float = 1, id: UInt16 = 0) {
         guard poly.count >= 3 else { return }
         var minY = Double.infinity, maxY = -Double.infinity
         for p in poly { minY = min(minY, p.1); maxY = max(maxY, p.1) }
@@ -86,7 +86,7 @@ struct SynthRaster {
     }
 
     @inline(__always)
-    mutating func blend(_ x: Int, _ y: Int, _ c: SynthColor, _ a: Float) {
+    func blend(_ x: Int, _ y: Int, _ c: SynthColor, _ a: Float) {
         let o = (y * width + x) * 3
         if a >= 0.999 {
             rgb[o] = clamp8(c.r); rgb[o + 1] = clamp8(c.g); rgb[o + 2] = clamp8(c.b)
@@ -100,7 +100,7 @@ struct SynthRaster {
 
     /// Darkens a convex polygon (a shadow) by `strength` where its id buffer holds a ground id
     /// (below `objectIdBase`) so that shadows fall on the ground only.
-    mutating func shadeConvex(_ poly: [(Double, Double)], strength: Float) {
+    func shadeConvex(_ poly: [(Double, Double)], strength: Float) {
         guard poly.count >= 3 else { return }
         var minY = Double.infinity, maxY = -Double.infinity
         for p in poly { minY = min(minY, p.1); maxY = max(maxY, p.1) }
@@ -136,7 +136,7 @@ struct SynthRaster {
 
     /// Fills a planar quad (4 pixel corners: top-left, top-right, bottom-right, bottom-left of
     /// the texture) through a projective map, sampling `texture` bilinearly; 2x2 supersampled.
-    mutating func fillQuadTextured(_ q: [(Double, Double)], texture: SynthSprite, tint: SynthColor, id: UInt16) {
+    func fillQuadTextured(_ q: [(Double, Double)], texture: SynthSprite, tint: SynthColor, id: UInt16) {
         guard q.count == 4, let inv = Homography.squareToQuad(q)?.inverse() else { return }
         var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
         for p in q { minX = min(minX, p.0); maxX = max(maxX, p.0); minY = min(minY, p.1); maxY = max(maxY, p.1) }

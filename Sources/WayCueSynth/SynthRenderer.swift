@@ -12,7 +12,7 @@ public final class SynthRenderer {
     public let scene: SynthScene
     let map: GroundMap
     let sprites = SpriteCache()
-    private var raster: SynthRaster
+    private let raster: SynthRaster
 
     /// Paints the scene's ground.
     public init(scene: SynthScene) {
