@@ -17,7 +17,7 @@ struct SynthCommand: AsyncParsableCommand {
               waycue synth walk datasets/walks/demo.walk --out demo-frames --fps 10 --size 320x240
               waycue synth sheet --count 12 --out sheet.png --size 320x240
             """,
-        subcommands: [SynthImagesCommand.self, SynthSheetCommand.self, //TMP
+        subcommands: [SynthImagesCommand.self, SynthWalkCommand.self, SynthSheetCommand.self,
                       ]
     )
 }
@@ -169,4 +169,95 @@ struct SynthSheetCommand: AsyncParsableCommand {
         do { try sheet.write(to: out, quality: 85) } catch { throw SynthCommandError.io("\(error)") }
         print("wrote \(out) (\(sheet.width)x\(sheet.height))")
     }
+}
+
+/// `waycue synth walk`.
+struct SynthWalkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "walk",
+        abstract: "Render a scripted walk (.walk file) to frames with its ground-truth timeline.",
+        discussion: """
+            Writes DIR/frames/frame_NNNNNN.png (or .jpg), DIR/labels/frame_NNNNNN.txt (YOLO), \
+            DIR/truth.jsonl (one JSON object per frame: t, walker pose, paving offset/heading, \
+            obstacles and lights with distance/bearing/state, labels, events) and DIR/events.jsonl. \
+            The walk format is documented in datasets/walks/README.md. Exit code 2 for a bad walk file.
+
+            Examples:
+              waycue synth walk datasets/walks/demo.walk --out /tmp/demo --fps 10
+              waycue synth walk datasets/walks/demo.walk --out /tmp/demo --y4m --mjpeg --no-frames
+            """
+    )
+
+    @Argument(help: "The .walk file.") var file: String
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Frames per second.") var fps: Double = 10
+    @Option(help: "Frame size WxH.") var size: String = "320x240"
+    @Option(help: "Frame file format: png or jpg.") var format: String = "png"
+    @Flag(help: "Also write DIR/walk.mjpeg (concatenated JPEG frames).") var mjpeg = false
+    @Flag(help: "Also write DIR/walk.y4m (raw YUV 4:2:0 video).") var y4m = false
+    @Flag(help: "Do not write individual frame files.") var noFrames = false
+    @Flag(help: "Print a JSON summary.") var json = false
+
+    func validate() throws {
+        guard fps > 0 && fps <= 120 else { throw ValidationError("--fps must be within (0, 120]") }
+        guard format == "png" || format == "jpg" else { throw ValidationError("--format must be png or jpg") }
+    }
+
+    func run() async throws {
+        let (w, h) = try parseSynthSize(size)
+        let script: WalkScript
+        do { script = try WalkScript(contentsOfFile: file) } catch {
+            FileHandleStandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        let world = WalkWorld(script: script, imageWidth: w, imageHeight: h)
+        try makeSynthDirectory(out)
+        if !noFrames {
+            try makeSynthDirectory("\(out)/frames")
+            try makeSynthDirectory("\(out)/labels")
+        }
+        let n = world.frameCount(fps: fps)
+        var truthLines = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var y4mWriter: Y4MWriter?
+        var mjpegData = Data()
+        do {
+            if y4m { y4mWriter = try Y4MWriter(path: "\(out)/walk.y4m", width: w, height: h, fps: fps) }
+            for i in 0..<n {
+                let (frame, truth) = world.frame(index: i, fps: fps)
+                truthLines += String(decoding: try encoder.encode(truth), as: UTF8.self) + "\n"
+                let name = String(format: "frame_%06d", i)
+                if !noFrames {
+                    try frame.image.write(to: "\(out)/frames/\(name).\(format)", quality: 90)
+                    try writeSynthText(frame.yoloText(), to: "\(out)/labels/\(name).txt")
+                }
+                if mjpeg { mjpegData.append(contentsOf: try frame.image.jpegData(quality: 85)) }
+                try y4mWriter?.append(frame.image)
+            }
+        } catch let e as ImageError { throw SynthCommandError.io("\(e)") }
+        y4mWriter?.close()
+        if mjpeg {
+            do { try mjpegData.write(to: URL(fileURLWithPath: "\(out)/walk.mjpeg")) }
+            catch { throw SynthCommandError.io("\(out)/walk.mjpeg: \(error.localizedDescription)") }
+        }
+        try writeSynthText(truthLines, to: "\(out)/truth.jsonl")
+        let events = try world.events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
+        try writeSynthText(events + "\n", to: "\(out)/events.jsonl")
+        if json {
+            let obj: [String: Any] = ["out": out, "frames": n, "fps": fps, "duration": world.duration,
+                                      "events": world.events.count, "name": script.name]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("rendered '\(script.name)': \(n) frames at \(fps) fps (\(String(format: "%.1f", world.duration)) s) to \(out)")
+            for e in world.events where e.type != "piece" {
+                print(String(format: "  %6.2fs  ", e.t) + e.type + (e.name.map { " " + $0 } ?? "") + (e.detail.map { " " + $0 } ?? ""))
+            }
+        }
+    }
+}
+
+/// Writes to standard error (command-line layer only).
+enum FileHandleStandardError {
+    static func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 }
