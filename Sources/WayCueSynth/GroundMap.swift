@@ -34,6 +34,8 @@ final class GroundMap: @unchecked Sendable {
     private(set) var farColor: UInt32 = 0x808080
     /// Smooth noise in [-1, 1], 256x256, wrapping.
     let noise: [Float]
+    /// White noise bytes, 256x256, wrapping.
+    let grit: [UInt8]
     let seed: UInt64
 
     init(minX: Double, minY: Double, maxX: Double, maxY: Double, texel: Double, seed: UInt64) {
@@ -44,6 +46,10 @@ final class GroundMap: @unchecked Sendable {
         ids = [UInt8](repeating: 0, count: width * height)
         self.seed = seed
         noise = GroundMap.makeNoise(seed: seed)
+        var rng = SynthRandom(seed: seed, stream: 78)
+        var g = [UInt8](repeating: 0, count: 65536)
+        for i in 0..<65536 { g[i] = UInt8(truncatingIfNeeded: rng.next() >> 56) }
+        grit = g
     }
 
     /// Registers a labelled ground component and returns its id (0 when 255 are in use).
@@ -90,63 +96,90 @@ final class GroundMap: @unchecked Sendable {
     }
 
     /// Paints a world rectangle with a material (ids cleared).
+    ///
+    /// Per-texel work is a few table look-ups: slab and brick tints come from a hashed table,
+    /// grit from a white-noise table, so painting millions of texels takes milliseconds.
     func paint(minX: Double, minY: Double, maxX: Double, maxY: Double, material: GroundMaterial, tint: SynthColor) {
         let x0 = max(0, Int((minX - originX) / texel)), x1 = min(width, Int(((maxX - originX) / texel).rounded(.up)))
         let y0 = max(0, Int((minY - originY) / texel)), y1 = min(height, Int(((maxY - originY) / texel).rounded(.up)))
         guard x0 < x1, y0 < y1 else { return }
         let t = texel
-        let s = seed
-        switch material {
-        case .sidewalk:
-            let slab = 0.6
-            let joint = max(t, 0.008)
-            for ty in y0..<y1 {
-                let wy = originY + (Double(ty) + 0.5) * t
-                let sy = (wy / slab).rounded(.down)
-                let fy = wy - sy * slab
-                for tx in x0..<x1 {
-                    let wx = originX + (Double(tx) + 0.5) * t
-                    let sx = (wx / slab).rounded(.down)
-                    let fx = wx - sx * slab
-                    let h = synthHash(Int(sx), Int(sy), s)
-                    let slabTint = Float(Int(h & 31) - 16) * 0.9
-                    let grit = Float(Int(synthHash(tx, ty, s &+ 1) & 15) - 8) * 0.9
-                    var v = 150 + slabTint + grit + noiseAt(tx >> 1, ty >> 1) * 14
-                    if fx < joint || fy < joint { v *= 0.62 }
-                    color[ty * width + tx] = SynthColor(v * tint.r, v * tint.g, v * tint.b).packed
-                    ids[ty * width + tx] = 0
-                }
+        let tr = Int(tint.r * 256), tg = Int(tint.g * 256), tb = Int(tint.b * 256)
+        let w = width
+        let grit = self.grit
+        let noise = self.noise
+        @inline(__always) func pack(_ r: Int, _ g: Int, _ b: Int) -> UInt32 {
+            let rr = min(255, max(0, (r * tr) >> 8)), gg = min(255, max(0, (g * tg) >> 8)), bb = min(255, max(0, (b * tb) >> 8))
+            return UInt32(rr) | UInt32(gg) << 8 | UInt32(bb) << 16
+        }
+        // Cell index and joint flag per column and per row for a grid of `cw` x `ch` metres.
+        func cells(_ lo: Int, _ hi: Int, origin: Double, size: Double, joint: Double, shift: Double = 0) -> ([Int], [Bool]) {
+            var idx = [Int](), edge = [Bool]()
+            idx.reserveCapacity(hi - lo); edge.reserveCapacity(hi - lo)
+            for i in lo..<hi {
+                let wpos = origin + (Double(i) + 0.5) * t + shift
+                let c = (wpos / size).rounded(.down)
+                idx.append(Int(c)); edge.append(wpos - c * size < joint)
             }
-        case .asphalt:
-            for ty in y0..<y1 {
-                for tx in x0..<x1 {
-                    let h = synthHash(tx, ty, s &+ 2)
-                    var v = 68 + Float(Int(h & 31) - 16) * 0.8 + noiseAt(tx >> 2, ty >> 2) * 10
-                    if h >> 60 == 0 { v += 35 }  // light grit stones
-                    color[ty * width + tx] = SynthColor(v * tint.r, v * tint.g, v * tint.b).packed
-                    ids[ty * width + tx] = 0
-                }
-            }
-        case .tiles:
-            let bw = 0.2, bh = 0.1
-            let joint = max(t, 0.006)
-            for ty in y0..<y1 {
-                let wy = originY + (Double(ty) + 0.5) * t
-                let row = (wy / bh).rounded(.down)
-                let fy = wy - row * bh
-                let shift = Int(row) & 1 == 0 ? 0 : bw / 2
-                for tx in x0..<x1 {
-                    let wx = originX + (Double(tx) + 0.5) * t + shift
-                    let col = (wx / bw).rounded(.down)
-                    let fx = wx - col * bw
-                    let h = synthHash(Int(col), Int(row), s &+ 3)
-                    let k = Float(Int(h & 63) - 32) * 0.6
-                    let grit = Float(Int(synthHash(tx, ty, s &+ 4) & 15) - 8)
-                    var c = SynthColor(150 + k + grit, 118 + k + grit, 104 + k + grit)
-                    if h >> 62 == 0 { c = SynthColor(120 + k, 118 + k, 116 + k) }
-                    if fx < joint || fy < joint { c = c.scaled(0.6) }
-                    color[ty * width + tx] = SynthColor(c.r * tint.r, c.g * tint.g, c.b * tint.b).packed
-                    ids[ty * width + tx] = 0
+            return (idx, edge)
+        }
+        var cellTint = [Int](repeating: 0, count: 64 * 64)
+        var cellKind = [Bool](repeating: false, count: 64 * 64)
+        for i in 0..<(64 * 64) {
+            let h = synthHash(i & 63, i >> 6, seed &+ UInt64(GroundMaterial.allCases.firstIndex(of: material)!) &+ 3)
+            cellTint[i] = Int(h & 63) - 32
+            cellKind[i] = h >> 62 == 0
+        }
+        color.withUnsafeMutableBufferPointer { cp in
+            ids.withUnsafeMutableBufferPointer { ip in
+                switch material {
+                case .sidewalk:
+                    let joint = max(t, 0.008)
+                    let (cx, ex) = cells(x0, x1, origin: originX, size: 0.6, joint: joint)
+                    let (cy, ey) = cells(y0, y1, origin: originY, size: 0.6, joint: joint)
+                    for ty in y0..<y1 {
+                        let ry = ty - y0
+                        for tx in x0..<x1 {
+                            let rx = tx - x0
+                            let slab = cellTint[(cx[rx] & 63) * 64 + (cy[ry] & 63)] * 7 / 8
+                            let g = Int(grit[(ty & 255) << 8 | (tx & 255)]) / 16 - 8
+                            var v = 150 + slab + g + Int(noise[((ty >> 1) & 255) << 8 | ((tx >> 1) & 255)] * 14)
+                            if ex[rx] || ey[ry] { v = v * 5 / 8 }
+                            cp[ty * w + tx] = pack(v, v, v)
+                            ip[ty * w + tx] = 0
+                        }
+                    }
+                case .asphalt:
+                    for ty in y0..<y1 {
+                        for tx in x0..<x1 {
+                            let r = Int(grit[(ty & 255) << 8 | (tx & 255)])
+                            var v = 68 + (r & 31) - 16 + Int(noise[((ty >> 2) & 255) << 8 | ((tx >> 2) & 255)] * 10)
+                            if r >= 240 { v += 35 }  // light grit stones
+                            cp[ty * w + tx] = pack(v, v, v + 1)
+                            ip[ty * w + tx] = 0
+                        }
+                    }
+                case .tiles:
+                    let joint = max(t, 0.006)
+                    let (cy, ey) = cells(y0, y1, origin: originY, size: 0.1, joint: joint)
+                    let (cxe, exe) = cells(x0, x1, origin: originX, size: 0.2, joint: joint)
+                    let (cxo, exo) = cells(x0, x1, origin: originX, size: 0.2, joint: joint, shift: 0.1)
+                    for ty in y0..<y1 {
+                        let ry = ty - y0
+                        let odd = cy[ry] & 1 != 0
+                        for tx in x0..<x1 {
+                            let rx = tx - x0
+                            let col = odd ? cxo[rx] : cxe[rx]
+                            let cell = (col & 63) * 64 + (cy[ry] & 63)
+                            let k = cellTint[cell] * 6 / 10
+                            let g = Int(grit[(ty & 255) << 8 | (tx & 255)]) / 16 - 8
+                            var r = 150 + k + g, gg = 118 + k + g, b = 104 + k + g
+                            if cellKind[cell] { r = 120 + k; gg = 118 + k; b = 116 + k }
+                            if ey[ry] || (odd ? exo[rx] : exe[rx]) { r = r * 6 / 10; gg = gg * 6 / 10; b = b * 6 / 10 }
+                            cp[ty * w + tx] = pack(r, gg, b)
+                            ip[ty * w + tx] = 0
+                        }
+                    }
                 }
             }
         }
@@ -159,11 +192,16 @@ final class GroundMap: @unchecked Sendable {
         let x0 = max(0, Int((minX - originX) / texel)), x1 = min(width, Int(((maxX - originX) / texel).rounded(.up)))
         let y0 = max(0, Int((minY - originY) / texel)), y1 = min(height, Int(((maxY - originY) / texel).rounded(.up)))
         guard x0 < x1, y0 < y1 else { return }
-        for ty in y0..<y1 {
-            let wy = originY + (Double(ty) + 0.5) * texel
-            for tx in x0..<x1 {
-                let wx = originX + (Double(tx) + 0.5) * texel
-                body(wx, wy, tx, ty, &color[ty * width + tx], &ids[ty * width + tx])
+        let w = width, ox = originX, oy = originY, t = texel
+        color.withUnsafeMutableBufferPointer { cp in
+            ids.withUnsafeMutableBufferPointer { ip in
+                for ty in y0..<y1 {
+                    let wy = oy + (Double(ty) + 0.5) * t
+                    for tx in x0..<x1 {
+                        let wx = ox + (Double(tx) + 0.5) * t
+                        body(wx, wy, tx, ty, &cp[ty * w + tx], &ip[ty * w + tx])
+                    }
+                }
             }
         }
     }

@@ -20,6 +20,8 @@ public final class WalkWorld {
     let crossings: [(kerbS: Double, road: Double)]
     let guideStrips: [SynthPath]
     let warningRanges: [ClosedRange<Double>]
+    /// Buildings lining the route (not labelled).
+    let scenery: [SynthObject]
     /// Walker arc length and state sampled every `step` seconds.
     let samples: [(s: Double, state: UInt8)]
     static let step = 0.01
@@ -114,6 +116,7 @@ public final class WalkWorld {
                                objects: [], lighting: script.lighting, effects: script.effects, seed: script.seed)
         scene.objects = []
         renderer = SynthRenderer(scene: scene)
+        scenery = Self.buildings(route: route, crossings: crossings, seed: script.seed)
 
         // Simulate the walker.
         var samples: [(Double, UInt8)] = []
@@ -216,6 +219,30 @@ public final class WalkWorld {
         duration = end
         self.samples = samples
         self.events = events
+    }
+
+    /// Blocks of buildings about 11 m either side of the route, with gaps at the roads.
+    static func buildings(route: SynthPath, crossings: [(Double, Double)], seed: UInt64) -> [SynthObject] {
+        var rng = SynthRandom(seed: seed, stream: 9)
+        var out: [SynthObject] = []
+        for side in [-1.0, 1.0] {
+            var s = -10.0
+            while s < route.length + 40 {
+                let w = rng.uniform(6...14)
+                let mid = s + w / 2
+                let blocked = crossings.contains { mid + w / 2 > $0.0 - 2 && mid - w / 2 < $0.0 + $0.1 + 2 }
+                if !blocked {
+                    let (p, h) = route.pose(at: mid)
+                    let hr = h * .pi / 180
+                    let off = side * (rng.uniform(10...12) + 4)
+                    out.append(SynthObject(.building(width: w, depth: 8, height: rng.uniform(6...18), shade: rng.uniform(0.7...1.15)),
+                                           at: SynthPoint2(x: p.x + cos(hr) * off, y: p.y - sin(hr) * off),
+                                           facing: h + (side > 0 ? 270 : 90), name: "building"))
+                }
+                s += w + rng.uniform(0...2)
+            }
+        }
+        return out
     }
 
     // MARK: Script helpers
@@ -330,7 +357,7 @@ public final class WalkWorld {
                                        at: head, facing: facing, name: lightNames[i]))
             }
         }
-        return out
+        return out + scenery
     }
 
     func crossingWidth(_ i: Int) -> Double {
