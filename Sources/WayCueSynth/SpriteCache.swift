@@ -1,10 +1,9 @@
 import Foundation
 
-/// Procedurally drawn faces of signal heads and facades, drawn once and reused.
+/// Procedurally drawn faces of signal heads, drawn once and reused.
 final class SpriteCache: @unchecked Sendable {
     private var ped: [String: SynthSprite] = [:]
     private var veh: [VehicleSignalState: SynthSprite] = [:]
-    private var facadeSprite: SynthSprite?
 
     private static let housing = SynthColor(22, 22, 22)
 
@@ -81,20 +80,6 @@ final class SpriteCache: @unchecked Sendable {
             s.rect(x0: 3, y0: Int(cy) - 13, x1: 27, y1: Int(cy) - 10, color: SynthColor(12, 12, 12))
         }
         veh[state] = s
-        return s
-    }
-
-    /// A facade with rows of windows.
-    func facade() -> SynthSprite {
-        if let f = facadeSprite { return f }
-        var s = SynthSprite(width: 64, height: 64, fill: SynthColor(1, 1, 1))
-        for row in 0..<6 {
-            for col in 0..<6 {
-                let x0 = col * 10 + 4, y0 = row * 10 + 4
-                s.rect(x0: x0, y0: y0, x1: x0 + 6, y1: y0 + 6, color: SynthColor(0.35, 0.4, 0.46))
-            }
-        }
-        facadeSprite = s
         return s
     }
 }

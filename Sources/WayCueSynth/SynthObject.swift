@@ -86,6 +86,8 @@ struct SynthFace {
     var emissive: Bool = false
     /// The front face of a signal: the object is labelled only when this faces the camera.
     var isSignalFront: Bool = false
+    /// A decal (a window on a facade) drawn after the object's other faces.
+    var isDecal: Bool = false
 }
 
 enum SynthMesh {
@@ -194,8 +196,26 @@ enum SynthMesh {
             return faces
         case .building(let width, let depth, let height, let shade):
             let k = Float(shade)
-            return box(at: c, facing: o.facing, width: width, depth: depth, z0: 0, height: height,
-                       color: SynthColor(170 * k, 158 * k, 140 * k), front: sprites.facade(), frontEmissive: false)
+            var faces = box(at: c, facing: o.facing, width: width, depth: depth, z0: 0, height: height,
+                            color: SynthColor(170 * k, 158 * k, 140 * k))
+            // Windows: dark panes a little in front of the facade, in a grid of storeys.
+            let h = o.facing * .pi / 180
+            let f = SynthPoint2(x: sin(h), y: cos(h)), r = SynthPoint2(x: cos(h), y: -sin(h))
+            let front = c + f * (depth / 2 + 0.02)
+            let cols = max(1, Int(width / 2.6)), rows = max(1, Int((height - 1) / 3))
+            let pane = SynthColor(62, 72, 84)
+            for row in 0..<rows {
+                let z0 = 1.2 + Double(row) * 3, z1 = z0 + 1.6
+                guard z1 < height - 0.3 else { break }
+                for col in 0..<cols {
+                    let a = -width / 2 + (Double(col) + 0.5) * width / Double(cols)
+                    let p0 = front + r * (a - 0.6), p1 = front + r * (a + 0.6)
+                    faces.append(SynthFace(points: [SynthPoint3(x: p0.x, y: p0.y, z: z1), SynthPoint3(x: p1.x, y: p1.y, z: z1),
+                                                    SynthPoint3(x: p1.x, y: p1.y, z: z0), SynthPoint3(x: p0.x, y: p0.y, z: z0)],
+                                           normal: SynthPoint3(x: f.x, y: f.y, z: 0), color: pane, isDecal: true))
+                }
+            }
+            return faces
         }
     }
 }

@@ -80,7 +80,7 @@ final class SynthRaster {
                 coverage[x] = 0
                 guard c > 0.002 else { continue }
                 blend(x, py, color, c * alpha)
-                if id != 0 && c >= 0.5 { ids[py * w + x] = id }
+                if id != 0 && c >= Self.idCoverage { ids[py * w + x] = id }
             }
         }
     }
@@ -131,6 +131,10 @@ final class SynthRaster {
         }
     }
 
+    /// A pixel takes a shape's id when the shape covers at least this fraction of it: low
+    /// enough that thin tips (a cone's apex) still count, so label boxes hold the silhouette.
+    static let idCoverage: Float = 0.15
+
     /// Ids below this belong to ground markings; ids from it up belong to 3-D objects.
     static let objectIdBase: UInt16 = 1024
 
@@ -157,7 +161,7 @@ final class SynthRaster {
                 guard n > 0 else { continue }
                 let a = n / 4
                 blend(px, py, SynthColor(r / n * tint.r, g / n * tint.g, b / n * tint.b), a)
-                if a >= 0.5 && id != 0 { ids[py * width + px] = id }
+                if a >= Self.idCoverage && id != 0 { ids[py * width + px] = id }
             }
         }
     }

@@ -140,7 +140,7 @@ public final class SynthRenderer {
             for i in order {
                 guard let faces = meshes[i] else { continue }
                 var pts: [SynthPoint2] = []
-                for face in faces { for p in face.points {
+                for face in faces where !face.isDecal { for p in face.points {
                     pts.append(SynthPoint2(x: p.x - p.z * sun.x / sun.z, y: p.y - p.z * sun.y / sun.z))
                 } }
                 let hull = convexHull(pts)
@@ -159,7 +159,7 @@ public final class SynthRenderer {
                 let c = centroid(face.points)
                 let cam = view.toCamera(c.x, c.y, c.z)
                 return (face, cam.2)
-            }.sorted { $0.1 > $1.1 }
+            }.sorted { a, b in a.0.isDecal != b.0.isDecal ? !a.0.isDecal : a.1 > b.1 }
             for (face, _) in visible {
                 let light = Float(lt.exposure * (lt.ambient + lt.sunStrength * max(0, dot(face.normal, sun))))
                 if let sprite = face.sprite {

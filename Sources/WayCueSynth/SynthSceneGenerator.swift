@@ -10,7 +10,8 @@ public enum SynthSceneGenerator {
     /// - Parameters:
     ///   - seed: The scene's seed; the same seed gives the same scene.
     ///   - camera: The nominal camera; height, pitch and field of view are jittered around it.
-    public static func scene(seed: UInt64, camera: CameraModel) -> SynthScene {
+    ///   - texel: Ground texel size in metres (1 cm by default; coarser is faster).
+    public static func scene(seed: UInt64, camera: CameraModel, texel: Double = 0.01) -> SynthScene {
         var rng = SynthRandom(seed: seed, stream: 1)
         var cam = camera
         cam.height = max(0.6, camera.height + rng.uniform(-0.3...0.3))
@@ -142,7 +143,7 @@ public enum SynthSceneGenerator {
         let effects = SynthEffects(noise: rng.uniform(0...6), horizontalBlur: rng.chance(0.2) ? rng.int(2...4) : 0,
                                    verticalBlur: rng.chance(0.15) ? rng.int(2...3) : 0, vignette: rng.uniform(0...0.3),
                                    jpegQuality: rng.chance(0.5) ? rng.int(40...95) : 0)
-        return SynthScene(camera: cam, ground: layout, groundBounds: [-7, -3, 7, 40], texel: 0.01,
+        return SynthScene(camera: cam, ground: layout, groundBounds: [-7, -3, 7, 40], texel: texel,
                           objects: objects, lighting: lighting, effects: effects, seed: seed)
     }
 
@@ -153,8 +154,8 @@ public enum SynthSceneGenerator {
     }
 
     /// Renders the random scene of `seed`: the frame and its scene.
-    public static func render(seed: UInt64, camera: CameraModel) -> (frame: SynthFrame, scene: SynthScene) {
-        let scene = scene(seed: seed, camera: camera)
+    public static func render(seed: UInt64, camera: CameraModel, texel: Double = 0.01) -> (frame: SynthFrame, scene: SynthScene) {
+        let scene = scene(seed: seed, camera: camera, texel: texel)
         let renderer = SynthRenderer(scene: scene)
         return (renderer.render(pose: WalkerPose(), shake: shake(seed: seed), frameSeed: seed), scene)
     }

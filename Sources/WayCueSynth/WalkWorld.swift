@@ -34,7 +34,8 @@ public final class WalkWorld {
     ///   - script: The parsed script.
     ///   - imageWidth: Frame width.
     ///   - imageHeight: Frame height.
-    public init(script: WalkScript, imageWidth: Int = 320, imageHeight: Int = 240) {
+    ///   - minimumTexel: Smallest ground texel in metres (coarser paints faster; tests use 4 cm).
+    public init(script: WalkScript, imageWidth: Int = 320, imageHeight: Int = 240, minimumTexel: Double = 0.01) {
         self.script = script
         var cam = CameraModel.chestDefault
         cam.imageWidth = imageWidth; cam.imageHeight = imageHeight
@@ -111,7 +112,7 @@ public final class WalkWorld {
             minX = min(minX, p.x - 10); maxX = max(maxX, p.x + 10); minY = min(minY, p.y - 10); maxY = max(maxY, p.y + 10)
         }
         let area = (maxX - minX) * (maxY - minY)
-        let texel = max(0.01, (area / 8_000_000).squareRoot())
+        let texel = max(minimumTexel, (area / 8_000_000).squareRoot())
         var scene = SynthScene(camera: cam, ground: layout, groundBounds: [minX, minY, maxX, maxY], texel: texel,
                                objects: [], lighting: script.lighting, effects: script.effects, seed: script.seed)
         scene.objects = []
