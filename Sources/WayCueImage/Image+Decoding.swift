@@ -14,21 +14,35 @@ extension Image {
     ///   - source: A label for error messages, usually the file path.
     ///   - format: The pixel format wanted, or `nil` for the file's own (grey files give
     ///     ``PixelFormat/grey8``, everything else ``PixelFormat/rgb8``).
-    ///   - limits: The pixel budget and the damaged-JPEG policy.
+    ///   - limits: The pixel budget (applied to the file's full size) and the damaged-JPEG policy.
+    ///   - reduction: 1 (the default), 2, 4 or 8: return an image of
+    ///     `ceil(width / reduction)` x `ceil(height / reduction)` pixels. JPEGs are decoded at
+    ///     that size directly in the DCT domain (much faster; see
+    ///     ``ImageHeader/reduction(forLetterboxToWidth:height:)``); PNGs are decoded in full and
+    ///     resized bilinearly.
     /// - Throws: ``ImageError/empty(source:)``, ``ImageError/unknownFormat(source:)``,
     ///   ``ImageError/tooLarge(source:width:height:limit:)`` or
-    ///   ``ImageError/corrupt(source:reason:)``.
+    ///   ``ImageError/corrupt(source:reason:)``; ``ImageError/invalidLayout(_:)`` for a
+    ///   `reduction` other than 1, 2, 4 or 8.
     public static func decode(_ data: [UInt8], source: String = "<memory>", as format: PixelFormat? = nil,
-                              limits: ImageDecodingLimits = .default) throws(ImageError) -> Image {
+                              limits: ImageDecodingLimits = .default, reduction: Int = 1) throws(ImageError) -> Image {
+        guard [1, 2, 4, 8].contains(reduction) else {
+            throw ImageError.invalidLayout("reduction must be 1, 2, 4 or 8, got \(reduction)")
+        }
         guard !data.isEmpty else { throw ImageError.empty(source: source) }
         switch ImageFileFormat.detect(data) {
-        case .jpeg: return try decodeJPEG(data, source: source, as: format, limits: limits)
-        case .png: return try decodePNG(data, source: source, as: format, limits: limits)
+        case .jpeg:
+            return try decodeJPEG(data, source: source, as: format, limits: limits, reduction: reduction)
+        case .png:
+            let full = try decodePNG(data, source: source, as: format, limits: limits)
+            guard reduction > 1 else { return full }
+            return full.resized(width: (full.width + reduction - 1) / reduction,
+                                height: (full.height + reduction - 1) / reduction)
         case nil: throw ImageError.unknownFormat(source: source)
         }
     }
 
-    /// Decodes a JPEG or PNG image held in `Data`; see ``decode(_:source:as:limits:)``.
+    /// Decodes a JPEG or PNG image held in `Data`; see ``decode(_:source:as:limits:reduction:)``.
     public static func decode(_ data: Data, source: String = "<memory>", as format: PixelFormat? = nil,
                               limits: ImageDecodingLimits = .default) throws(ImageError) -> Image {
         try decode([UInt8](data), source: source, as: format, limits: limits)
@@ -37,10 +51,10 @@ extension Image {
     /// Reads and decodes a JPEG or PNG file; errors name `path`.
     ///
     /// - Throws: ``ImageError/io(path:reason:)`` when the file cannot be read, and the
-    ///   errors of ``decode(_:source:as:limits:)``.
+    ///   errors of ``decode(_:source:as:limits:reduction:)``.
     public static func load(path: String, as format: PixelFormat? = nil,
-                            limits: ImageDecodingLimits = .default) throws(ImageError) -> Image {
-        try decode(readFile(path), source: path, as: format, limits: limits)
+                            limits: ImageDecodingLimits = .default, reduction: Int = 1) throws(ImageError) -> Image {
+        try decode(readFile(path), source: path, as: format, limits: limits, reduction: reduction)
     }
 
     /// Reads and decodes a JPEG or PNG file; the initialiser form of ``load(path:as:limits:)``.

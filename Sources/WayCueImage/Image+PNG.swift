@@ -74,6 +74,9 @@ extension Image {
         // Read 8-bit samples in the file's own colour kind, alpha included, then drop alpha here.
         image.pointee.format = (color ? UInt32(PNG_FORMAT_RGB) : UInt32(PNG_FORMAT_GRAY))
             | (alpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+        // 16-bit files without gamma information are taken as sRGB-encoded (libpng's default
+        // is linear, which would brighten them), so 16 to 8 bits is a plain rescale.
+        image.pointee.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
         let channels = (color ? 3 : 1) + (alpha ? 1 : 0)
         let rowSamples = width * channels
         var buffer = [UInt8](repeating: 0, count: rowSamples * height)

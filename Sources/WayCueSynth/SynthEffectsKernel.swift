@@ -4,13 +4,13 @@ import WayCueImage
 /// Sensor and motion effects on packed RGB rows.
 enum SynthEffectsKernel {
     /// Box blur of `length` pixels along rows or columns (motion blur).
-    static func boxBlur(_ rgb: inout [UInt8], width: Int, height: Int, length: Int, horizontal: Bool) {
+    static func boxBlur(_ p: UnsafeMutablePointer<UInt8>, width: Int, height: Int, length: Int, horizontal: Bool) {
         let n = horizontal ? width : height
         let lines = horizontal ? height : width
         let step = horizontal ? 3 : width * 3
         var line = [Int](repeating: 0, count: n * 3)
         let half = length / 2
-        rgb.withUnsafeMutableBufferPointer { p in
+        do {
             for l in 0..<lines {
                 let start = horizontal ? l * width * 3 : l * 3
                 for i in 0..<n { for c in 0..<3 { line[i * 3 + c] = Int(p[start + i * step + c]) } }
@@ -28,10 +28,10 @@ enum SynthEffectsKernel {
     }
 
     /// Darkens the corners.
-    static func vignette(_ rgb: inout [UInt8], width: Int, height: Int, strength: Double) {
+    static func vignette(_ p: UnsafeMutablePointer<UInt8>, width: Int, height: Int, strength: Double) {
         let cx = Double(width) / 2, cy = Double(height) / 2
         let r2 = cx * cx + cy * cy
-        rgb.withUnsafeMutableBufferPointer { p in
+        do {
             for y in 0..<height {
                 let dy = (Double(y) + 0.5 - cy)
                 for x in 0..<width {
@@ -47,12 +47,11 @@ enum SynthEffectsKernel {
     }
 
     /// Adds triangular-distributed noise with standard deviation `sigma` levels.
-    static func noise(_ rgb: inout [UInt8], sigma: Double, rng: inout SynthRandom) {
+    static func noise(_ p: UnsafeMutablePointer<UInt8>, count n: Int, sigma: Double, rng: inout SynthRandom) {
         // (a + b - 255) for two uniform bytes has standard deviation about 104.
         let k = Int(sigma / 104.2 * 256)
-        rgb.withUnsafeMutableBufferPointer { p in
+        do {
             var i = 0
-            let n = p.count
             while i < n {
                 var bits = rng.next()
                 for _ in 0..<4 where i < n {

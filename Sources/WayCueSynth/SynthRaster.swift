@@ -27,16 +27,41 @@ public struct SynthColor: Sendable, Hashable, Codable {
 final class SynthRaster {
     let width: Int
     let height: Int
-    var rgb: [UInt8]
-    var ids: [UInt16]
-    private var coverage: [Float]
+    /// RGB bytes, `width * height * 3`. Raw storage: the hot loops run without exclusivity
+    /// or copy-on-write checks.
+    let rgb: UnsafeMutablePointer<UInt8>
+    /// Object id per pixel.
+    let ids: UnsafeMutablePointer<UInt16>
+    private let coverage: UnsafeMutablePointer<Float>
 
     init(width: Int, height: Int) {
         self.width = width
         self.height = height
-        rgb = [UInt8](repeating: 0, count: width * height * 3)
-        ids = [UInt16](repeating: 0, count: width * height)
-        coverage = [Float](repeating: 0, count: width + 2)
+        rgb = .allocate(capacity: width * height * 3)
+        rgb.initialize(repeating: 0, count: width * height * 3)
+        ids = .allocate(capacity: width * height)
+        ids.initialize(repeating: 0, count: width * height)
+        coverage = .allocate(capacity: width + 2)
+        coverage.initialize(repeating: 0, count: width + 2)
+    }
+
+    deinit {
+        rgb.deallocate()
+        ids.deallocate()
+        coverage.deallocate()
+    }
+
+    /// A copy of the RGB bytes.
+    var rgbArray: [UInt8] { Array(UnsafeBufferPointer(start: rgb, count: width * height * 3)) }
+    /// A copy of the id buffer.
+    var idArray: [UInt16] { Array(UnsafeBufferPointer(start: ids, count: width * height)) }
+
+    /// Copies RGB bytes in (a background photograph, a JPEG round trip).
+    func setRGB(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { b in
+            let n = min(b.count, width * height * 3)
+            if n > 0 { rgb.update(from: b.baseAddress!, count: n) }
+        }
     }
 
     /// Fills a convex polygon (pixel coordinates) with a colour, blended by coverage times

@@ -39,9 +39,30 @@ public final class SynthRenderer {
         let labels = extractLabels(objects: objects, view: view)
         applyEffects(frameSeed: frameSeed)
         var image = Image(width: raster.width, height: raster.height, format: .rgb8)
-        image.pixels = raster.rgb
+        image.pixels = raster.rgbArray
         if scene.effects.jpegQuality > 0 { image = SynthJPEG.roundTrip(image, quality: scene.effects.jpegQuality) }
-        return SynthFrame(image: image, ids: raster.ids, groundClasses: map.components, labels: labels)
+        return SynthFrame(image: image, ids: raster.idArray, groundClasses: map.components, labels: labels)
+    }
+
+    /// Renders objects over a photograph instead of the painted ground (for compositing):
+    /// the photo must have the camera's size; ids and labels cover the pasted objects only.
+    public func render(objects: [SynthObject], over background: Image, pose: WalkerPose = WalkerPose(),
+                       frameSeed: UInt64 = 0) -> SynthFrame {
+        let view = SynthView(camera: scene.camera, pose: pose)
+        let bg = background.format == .rgb8 ? background : background.converted(to: .rgb8)
+        let w = raster.width
+        for y in 0..<min(raster.height, bg.height) {
+            let src = bg.offset(x: 0, y: y)
+            for i in 0..<(min(w, bg.width) * 3) { raster.rgb[y * w * 3 + i] = bg.pixels[src + i] }
+        }
+        raster.ids.update(repeating: 0, count: raster.width * raster.height)
+        drawObjects(objects, view)
+        let labels = extractLabels(objects: objects, view: view)
+        applyEffects(frameSeed: frameSeed)
+        var image = Image(width: raster.width, height: raster.height, format: .rgb8)
+        image.pixels = raster.rgbArray
+        if scene.effects.jpegQuality > 0 { image = SynthJPEG.roundTrip(image, quality: scene.effects.jpegQuality) }
+        return SynthFrame(image: image, ids: raster.idArray, groundClasses: [], labels: labels)
     }
 
     // MARK: Ground and sky
@@ -56,8 +77,9 @@ public final class SynthRenderer {
         let far = map.farColor
         let haze = lt.skyHorizon.scaled(Float(lt.exposure))
         let top = lt.skyTop.scaled(Float(lt.exposure))
-        raster.rgb.withUnsafeMutableBufferPointer { rgb in
-            raster.ids.withUnsafeMutableBufferPointer { ids in
+        let rgb = raster.rgb, ids = raster.ids
+        do {
+            do {
                 map.ids.withUnsafeBufferPointer { gids in
                     for v in 0..<h {
                         let cy = (Double(h) / 2 - (Double(v) + 0.5)) / f
@@ -204,7 +226,8 @@ public final class SynthRenderer {
         var maxX = [Int](repeating: -1, count: n), maxY = maxX
         var count = [Int](repeating: 0, count: n)
         let w = raster.width
-        raster.ids.withUnsafeBufferPointer { ids in
+        do {
+            let ids = raster.ids
             for y in 0..<raster.height {
                 for x in 0..<w {
                     let id = Int(ids[y * w + x])
@@ -244,12 +267,12 @@ public final class SynthRenderer {
     private func applyEffects(frameSeed: UInt64) {
         let fx = scene.effects
         let w = raster.width, h = raster.height
-        if fx.horizontalBlur > 1 { SynthEffectsKernel.boxBlur(&raster.rgb, width: w, height: h, length: fx.horizontalBlur, horizontal: true) }
-        if fx.verticalBlur > 1 { SynthEffectsKernel.boxBlur(&raster.rgb, width: w, height: h, length: fx.verticalBlur, horizontal: false) }
-        if fx.vignette > 0 { SynthEffectsKernel.vignette(&raster.rgb, width: w, height: h, strength: fx.vignette) }
+        if fx.horizontalBlur > 1 { SynthEffectsKernel.boxBlur(raster.rgb, width: w, height: h, length: fx.horizontalBlur, horizontal: true) }
+        if fx.verticalBlur > 1 { SynthEffectsKernel.boxBlur(raster.rgb, width: w, height: h, length: fx.verticalBlur, horizontal: false) }
+        if fx.vignette > 0 { SynthEffectsKernel.vignette(raster.rgb, width: w, height: h, strength: fx.vignette) }
         if fx.noise > 0 {
             var rng = SynthRandom(seed: scene.seed ^ 0x5EED, stream: frameSeed)
-            SynthEffectsKernel.noise(&raster.rgb, sigma: fx.noise, rng: &rng)
+            SynthEffectsKernel.noise(raster.rgb, count: w * h * 3, sigma: fx.noise, rng: &rng)
         }
     }
 }

@@ -6,6 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure the speed of WayCue's hot paths (medians over repeated runs).",
         subcommands: [
+            BenchImage.self,
             SynthBenchCommand.self,
         ]
     )

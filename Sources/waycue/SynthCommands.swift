@@ -17,7 +17,7 @@ struct SynthCommand: AsyncParsableCommand {
               waycue synth walk datasets/walks/demo.walk --out demo-frames --fps 10 --size 320x240
               waycue synth sheet --count 12 --out sheet.png --size 320x240
             """,
-        subcommands: [SynthImagesCommand.self, SynthWalkCommand.self, SynthSheetCommand.self,
+        subcommands: [SynthImagesCommand.self, SynthWalkCommand.self, SynthSheetCommand.self, SynthCompositeCommand.self,
                       ]
     )
 }
@@ -260,4 +260,77 @@ struct SynthWalkCommand: AsyncParsableCommand {
 /// Writes to standard error (command-line layer only).
 enum FileHandleStandardError {
     static func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}
+
+/// `waycue synth composite`.
+struct SynthCompositeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "composite",
+        abstract: "Paste rendered cones, bollards and signal heads into real photos, with labels.",
+        discussion: """
+            Reads every .jpg/.jpeg/.png in --photos (sorted by name), and writes a YOLO dataset \
+            folder like 'synth images': each output image is one photo (resized to --size) with \
+            1 to 3 objects placed on the assumed ground plane, exposure matched to the photo. \
+            Only the pasted objects are labelled.
+
+            Example:
+              waycue synth composite --photos ~/street-photos --count 200 --out composite-data
+            """
+    )
+
+    @Option(help: "Folder of photographs.") var photos: String
+    @Option(help: "Number of images.") var count: Int
+    @Option(help: "Output dataset folder.") var out: String
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Image size WxH.") var size: String = "640x480"
+    @Option(help: "Fraction of images put in the valid split.") var validFraction: Double = 0.1
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("--count must be positive") }
+        guard (0...1).contains(validFraction) else { throw ValidationError("--valid-fraction must be within 0...1") }
+    }
+
+    func run() async throws {
+        try checkSynthTaxonomy()
+        let (w, h) = try parseSynthSize(size)
+        var camera = CameraModel.chestDefault
+        camera.imageWidth = w; camera.imageHeight = h
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: photos).filter {
+                let l = $0.lowercased()
+                return l.hasSuffix(".jpg") || l.hasSuffix(".jpeg") || l.hasSuffix(".png")
+            }.sorted()
+        } catch { throw SynthCommandError.io("\(photos): cannot list the folder: \(error.localizedDescription)") }
+        guard !names.isEmpty else { throw SynthCommandError.io("\(photos): no .jpg, .jpeg or .png photos") }
+        for split in ["train", "valid"] { for kind in ["images", "labels"] { try makeSynthDirectory("\(out)/\(split)/\(kind)") } }
+        let validEvery = validFraction > 0 ? max(1, Int((1 / validFraction).rounded())) : Int.max
+        var written = 0
+        for i in 0..<count {
+            let photoPath = "\(photos)/\(names[i % names.count])"
+            let photo: Image
+            do { photo = try Image.load(path: photoPath) } catch {
+                FileHandleStandardError.write("warning: skipping \(error)\n")
+                continue
+            }
+            let frame = SynthCompositor.composite(photo: photo, seed: seed &* 1_000_003 &+ UInt64(i), camera: camera)
+            let split = (i % validEvery == validEvery - 1) ? "valid" : "train"
+            let name = String(format: "composite_%06d", i)
+            do { try frame.image.write(to: "\(out)/\(split)/images/\(name).jpg", quality: 92) }
+            catch { throw SynthCommandError.io("\(error)") }
+            try writeSynthText(frame.yoloText(), to: "\(out)/\(split)/labels/\(name).txt")
+            written += 1
+        }
+        let classNames = SynthClass.canonicalNames.map { "'\($0)'" }.joined(separator: ", ")
+        try writeSynthText("""
+            # Real photos from \(photos) with pasted synthetic objects (waycue synth composite --seed \(seed)).
+            path: .
+            train: train/images
+            val: valid/images
+            nc: \(SynthClass.allCases.count)
+            names: [\(classNames)]
+
+            """, to: "\(out)/data.yaml")
+        print("wrote \(written) composited images to \(out)")
+    }
 }

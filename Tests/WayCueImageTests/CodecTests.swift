@@ -173,3 +173,78 @@ import Testing
         #expect(try Image.readHeader(path: dir + "/b.jpeg").fileFormat == .jpeg)
     }
 }
+
+@Suite struct CMYKJPEGTests {
+    /// A 16x8 Adobe CMYK JPEG made with Pillow 13 (`Image.new("CMYK", (16, 8))`, left half
+    /// C=255 M=Y=K=0, right half K=128, quality 95). Pillow decodes it to (0, 255, 255) and
+    /// (127, 127, 127).
+    static let cmykHex = """
+        ffd8ffee000e41646f626500640000000000ffdb00430002010101010102010101020202020204030202020205040403\
+        04060506060605060606070908060709070606080b08090a0a0a0a0a06080b0c0b0a0c090a0a0affc000140800080010\
+        044311004d11005911004b1100ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc4\
+        00b5100002010303020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c115\
+        52d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a63646566\
+        6768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2\
+        c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda000e0443004d005900\
+        4b00003f00fe7febf7f2bf7f2bf7f2bfbfca28afe7febfffd9
+        """
+
+    static var cmykBytes: [UInt8] {
+        let hex = Array(cmykHex.utf8)
+        return stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
+    }
+
+    @Test func cmykConvertsToRGBAndGrey() throws {
+        let data = Self.cmykBytes
+        #expect(data.count == 361)
+        let image = try Image.decode(data, source: "cmyk.jpg")
+        #expect(image.format == .rgb8 && image.width == 16 && image.height == 8)
+        let cyan = try #require(image.pixel(x: 2, y: 2)), grey = try #require(image.pixel(x: 12, y: 2))
+        #expect(Int(cyan.red) <= 3 && cyan.green >= 252 && cyan.blue >= 252)
+        #expect(abs(Int(grey.red) - 127) <= 3 && abs(Int(grey.green) - 127) <= 3 && abs(Int(grey.blue) - 127) <= 3)
+        let asGrey = try Image.decode(data, as: .grey8)
+        #expect(abs(Int(asGrey.pixels[12]) - 127) <= 3)
+        #expect(abs(Int(asGrey.pixels[2]) - Int(PixelColor(red: 0, green: 255, blue: 255).luma)) <= 3)
+    }
+}
+
+@Suite struct ReducedDecodeTests {
+    @Test func jpegReductionDecodesSmallerImagesCloseToAResize() throws {
+        let original = TestSupport.smoothImage(width: 160, height: 120)
+        let data = try original.jpegData(quality: 95)
+        let full = try Image.decode(data)
+        for reduction in [2, 4, 8] {
+            let small = try Image.decode(data, reduction: reduction)
+            #expect(small.width == 160 / reduction && small.height == 120 / reduction)
+            let reference = full.resized(width: small.width, height: small.height)
+            let total = zip(small.pixels, reference.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+            #expect(Double(total) / Double(small.pixels.count) < 3, "reduction \(reduction)")
+        }
+        // Odd sizes round up, as libjpeg does.
+        let odd = try TestSupport.smoothImage(width: 97, height: 61).jpegData()
+        let reduced = try Image.decode(odd, as: .grey8, reduction: 4)
+        #expect(reduced.width == 25 && reduced.height == 16 && reduced.format == .grey8)
+    }
+
+    @Test func pngReductionResizes() throws {
+        let image = TestSupport.noisyImage(width: 21, height: 10, format: .rgb8, seed: 31)
+        let reduced = try Image.decode(try image.pngData(), reduction: 2)
+        #expect(reduced == image.resized(width: 11, height: 5))
+    }
+
+    @Test func invalidReductionIsRefused() throws {
+        let data = try TestSupport.smoothImage().jpegData()
+        #expect(throws: ImageError.self) { try Image.decode(data, reduction: 3) }
+        #expect(throws: ImageError.self) { try Image.decode(data, reduction: 16) }
+    }
+
+    @Test func letterboxReductionKeepsEnoughPixels() {
+        func header(_ w: Int, _ h: Int) -> ImageHeader { ImageHeader(fileFormat: .jpeg, width: w, height: h, naturalFormat: .rgb8) }
+        #expect(header(640, 480).reduction(forLetterboxToWidth: 320, height: 320) == 2)
+        #expect(header(640, 640).reduction(forLetterboxToWidth: 320, height: 320) == 2)
+        #expect(header(639, 639).reduction(forLetterboxToWidth: 320, height: 320) == 1)
+        #expect(header(1920, 1080).reduction(forLetterboxToWidth: 320, height: 320) == 4)  // gain 1/6
+        #expect(header(8000, 6000).reduction(forLetterboxToWidth: 320, height: 320) == 8)
+        #expect(header(100, 100).reduction(forLetterboxToWidth: 320, height: 320) == 1)
+    }
+}
