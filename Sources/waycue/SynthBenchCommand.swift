@@ -1,5 +1,10 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import WayCueImage
 import WayCueSynth
 
@@ -44,6 +49,13 @@ struct SynthBenchCommand: AsyncParsableCommand {
         noise 2
         """
 
+    /// CPU time of the calling thread, immune to other processes sharing the machine.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     func run() async throws {
         let (w, h) = try parseSynthSize(size)
         let script: WalkScript
@@ -52,16 +64,18 @@ struct SynthBenchCommand: AsyncParsableCommand {
         } catch { throw SynthCommandError.io("\(error)") }
         let world = WalkWorld(script: script, imageWidth: w, imageHeight: h)
         let fps = Double(frames) / max(1, world.duration)
-        var walkRates: [Double] = []
+        var walkRates: [Double] = [], walkCPURates: [Double] = []
         var checksum = 0
         for _ in 0..<max(1, runs) {
             let start = DispatchTime.now().uptimeNanoseconds
+            let cpu0 = Self.threadCPUSeconds()
             for i in 0..<max(1, frames) {
                 let (frame, _) = world.frame(index: i, fps: fps)
                 checksum &+= Int(frame.image.pixels[i % frame.image.pixels.count])
             }
             let secs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             walkRates.append(Double(frames) / secs)
+            walkCPURates.append(Double(frames) / max(1e-9, Self.threadCPUSeconds() - cpu0))
         }
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
@@ -78,12 +92,13 @@ struct SynthBenchCommand: AsyncParsableCommand {
         func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
         if json {
             let obj: [String: Any] = ["size": size, "walk_frames_per_second": median(walkRates),
+                                      "walk_frames_per_cpu_second": median(walkCPURates),
                                       "random_images_per_second": median(imageRates), "runs": runs, "frames": frames,
                                       "images": images, "threads": 1, "checksum": checksum]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print(String(format: "walk frames  %@: median %.1f frames/s over %d runs of %d frames (1 thread)",
-                         size, median(walkRates), runs, frames))
+            print(String(format: "walk frames  %@: median %.1f frames/s wall, %.1f frames per CPU-second, over %d runs of %d frames (1 thread)",
+                         size, median(walkRates), median(walkCPURates), runs, frames))
             print(String(format: "random images %@: median %.1f images/s over %d runs of %d (scene painting + frame)",
                          size, median(imageRates), runs, images))
         }

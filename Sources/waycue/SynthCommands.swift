@@ -160,12 +160,14 @@ struct SynthSheetCommand: AsyncParsableCommand {
         let (w, h) = try parseSynthSize(size)
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
-        var images: [Image] = []
+        var tiles: [(image: Image, caption: String)] = []
         for i in 0..<max(1, count) {
-            let (frame, _) = SynthSceneGenerator.render(seed: seed &* 1_000_003 &+ UInt64(i), camera: camera)
-            images.append(SynthAnnotation.annotated(frame))
+            let imageSeed = seed &* 1_000_003 &+ UInt64(i)
+            let (frame, _) = SynthSceneGenerator.render(seed: imageSeed, camera: camera)
+            let classes = Set(frame.labels.map(\.objectClass.rawValue)).sorted().joined(separator: " ")
+            tiles.append((SynthAnnotation.annotated(frame), "#\(i) \(classes)"))
         }
-        guard let sheet = SynthAnnotation.contactSheet(images, columns: max(1, columns)) else { return }
+        let sheet = ContactSheet(columns: max(1, columns), cellWidth: w, cellHeight: h, spacing: 3).render(tiles)
         do { try sheet.write(to: out, quality: 85) } catch { throw SynthCommandError.io("\(error)") }
         print("wrote \(out) (\(sheet.width)x\(sheet.height))")
     }
