@@ -76,6 +76,17 @@ public struct GroundLayout: Sendable, Hashable, Codable {
     public var crossings: [ZebraCrossing]
     /// Dark stains (dirt, wet patches) over paving and ground: centre, radius (m), darkness.
     public var stains: [Stain]
+    /// A road running along world `y` beside the sidewalk: the kerb's `x` (metres) and the
+    /// side the road lies on (+1 right, -1 left); `nil` for none.
+    public var sideRoad: SideRoad?
+
+    /// A road parallel to the walking direction, beyond a kerb.
+    public struct SideRoad: Sendable, Hashable, Codable {
+        public var kerbX: Double
+        public var side: Double
+        /// Creates a side road.
+        public init(kerbX: Double, side: Double) { self.kerbX = kerbX; self.side = side }
+    }
 
     /// A dark roundish stain on the ground.
     public struct Stain: Sendable, Hashable, Codable {
@@ -103,6 +114,7 @@ extension GroundMap {
                       seed: UInt64) -> GroundMap {
         let map = GroundMap(minX: bounds.0, minY: bounds.1, maxX: bounds.2, maxY: bounds.3, texel: texel, seed: seed)
         map.paintBase(layout.material, tint: layout.tint)
+        if let road = layout.sideRoad { map.paintSideRoad(road, tint: layout.tint) }
         for c in layout.crossings { map.paintCrossing(c, tint: layout.tint) }
         for strip in layout.strips {
             for piece in strip.path.pieces { map.paintGuide(piece, strip: strip) }
@@ -247,6 +259,21 @@ extension GroundMap {
                 if (abs(d) - half).truncatingRemainder(dividingBy: 4) < 2 { colr = SynthColor(220, 220, 214) }
             }
             col = colr.packed
+        }
+    }
+
+    func paintSideRoad(_ road: GroundLayout.SideRoad, tint: SynthColor) {
+        let far = road.kerbX + road.side * 30
+        paint(minX: min(road.kerbX, far), minY: originY, maxX: max(road.kerbX, far),
+              maxY: originY + Double(height) * texel, material: .asphalt, tint: tint)
+        let kerbFar = road.kerbX - road.side * 0.15
+        paint(minX: min(road.kerbX, kerbFar), minY: originY, maxX: max(road.kerbX, kerbFar),
+              maxY: originY + Double(height) * texel) { wx, _, tx, ty, col, cid in
+            let edge = abs(wx - road.kerbX)
+            let hh = synthHash(tx, ty, self.seed &+ 23)
+            let v = (178 + Float(Int(hh & 15) - 8)) * (edge < 0.02 ? 0.45 : 1)
+            col = SynthColor(v * tint.r, v * tint.g, v * tint.b).packed
+            cid = 0
         }
     }
 

@@ -21,6 +21,10 @@ public enum SynthSceneGenerator {
         var layout = GroundLayout(material: rng.pick([.sidewalk, .sidewalk, .tiles, .asphalt]),
                                   tint: SynthColor(Float(rng.uniform(0.85...1.1)), Float(rng.uniform(0.88...1.05)),
                                                    Float(rng.uniform(0.85...1.05))))
+        if rng.chance(0.6) {
+            let side = rng.chance(0.5) ? 1.0 : -1.0
+            layout.sideRoad = .init(kerbX: side * rng.uniform(2.2...4.5), side: side)
+        }
         var objects: [SynthObject] = []
         let pavingColor: PavingColor = rng.chance(0.7) ? .yellow : .grey
         let wear = rng.chance(0.4) ? rng.uniform(0.2...0.8) : rng.uniform(0...0.15)

@@ -155,6 +155,8 @@ struct SynthSheetCommand: AsyncParsableCommand {
     @Option(help: "Output PNG or JPEG file.") var out: String
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Image size WxH.") var size: String = "320x240"
+    @Flag(help: "Leave out sensor noise and JPEG artefacts (smaller PNG sheets for documentation).")
+    var clean = false
 
     func run() async throws {
         let (w, h) = try parseSynthSize(size)
@@ -163,7 +165,10 @@ struct SynthSheetCommand: AsyncParsableCommand {
         var tiles: [(image: Image, caption: String)] = []
         for i in 0..<max(1, count) {
             let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            let (frame, _) = SynthSceneGenerator.render(seed: imageSeed, camera: camera)
+            var scene = SynthSceneGenerator.scene(seed: imageSeed, camera: camera)
+            if clean { scene.effects.noise = 0; scene.effects.jpegQuality = 0 }
+            let frame = SynthRenderer(scene: scene).render(pose: WalkerPose(), shake: SynthSceneGenerator.shake(seed: imageSeed),
+                                                           frameSeed: imageSeed)
             let classes = Set(frame.labels.map(\.objectClass.rawValue)).sorted().joined(separator: " ")
             tiles.append((SynthAnnotation.annotated(frame), "#\(i) \(classes)"))
         }
@@ -198,6 +203,9 @@ struct SynthWalkCommand: AsyncParsableCommand {
     @Flag(help: "Also write DIR/walk.mjpeg (concatenated JPEG frames).") var mjpeg = false
     @Flag(help: "Also write DIR/walk.y4m (raw YUV 4:2:0 video).") var y4m = false
     @Flag(help: "Do not write individual frame files.") var noFrames = false
+    @Option(help: "Also write a contact sheet of annotated frames at these times (seconds, comma-separated) to this PNG.")
+    var sheet: String?
+    @Option(help: "Times of the sheet's frames, e.g. 0,9.5,18,25.") var sheetTimes: String = "0,5,10,15,20,25,30,35"
     @Flag(help: "Print a JSON summary.") var json = false
 
     func validate() throws {
@@ -239,6 +247,24 @@ struct SynthWalkCommand: AsyncParsableCommand {
             }
         } catch let e as ImageError { throw SynthCommandError.io("\(e)") }
         y4mWriter?.close()
+        if let sheet {
+            var tiles: [(image: Image, caption: String)] = []
+            for part in sheetTimes.split(separator: ",") {
+                guard let t = Double(part.trimmingCharacters(in: .whitespaces)), t >= 0 else {
+                    throw ValidationError("--sheet-times: '\(part)' is not a time in seconds")
+                }
+                let i = min(n - 1, Int((t * fps).rounded()))
+                let (frame, truth) = world.frame(index: i, fps: fps)
+                var caption = String(format: "t=%.1fs %@", truth.t, truth.walker.state)
+                if let ped = truth.lights.first(where: { $0.kind == "pedestrian" }) { caption += " ped:\(ped.lit)" }
+                if let o = truth.obstacles.filter(\.visible).min(by: { $0.distance < $1.distance }) {
+                    caption += String(format: " %@ %.1fm", o.name, o.distance)
+                }
+                tiles.append((SynthAnnotation.annotated(frame), caption))
+            }
+            let img = ContactSheet(columns: min(3, max(1, tiles.count)), cellWidth: w, cellHeight: h, spacing: 3).render(tiles)
+            do { try img.write(to: sheet, quality: 85) } catch { throw SynthCommandError.io("\(error)") }
+        }
         if mjpeg {
             do { try mjpegData.write(to: URL(fileURLWithPath: "\(out)/walk.mjpeg")) }
             catch { throw SynthCommandError.io("\(out)/walk.mjpeg: \(error.localizedDescription)") }
