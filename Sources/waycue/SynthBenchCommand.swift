@@ -79,28 +79,31 @@ struct SynthBenchCommand: AsyncParsableCommand {
         }
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
-        var imageRates: [Double] = []
+        var imageRates: [Double] = [], imageCPURates: [Double] = []
         for r in 0..<max(1, runs) {
             let start = DispatchTime.now().uptimeNanoseconds
+            let cpu0 = Self.threadCPUSeconds()
             for i in 0..<max(1, images) {
                 let (frame, _) = SynthSceneGenerator.render(seed: UInt64(r * 1000 + i), camera: camera)
                 checksum &+= frame.labels.count
             }
             let secs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             imageRates.append(Double(images) / secs)
+            imageCPURates.append(Double(images) / max(1e-9, Self.threadCPUSeconds() - cpu0))
         }
         func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
         if json {
             let obj: [String: Any] = ["size": size, "walk_frames_per_second": median(walkRates),
                                       "walk_frames_per_cpu_second": median(walkCPURates),
-                                      "random_images_per_second": median(imageRates), "runs": runs, "frames": frames,
+                                      "random_images_per_second": median(imageRates),
+                                      "random_images_per_cpu_second": median(imageCPURates), "runs": runs, "frames": frames,
                                       "images": images, "threads": 1, "checksum": checksum]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "walk frames  %@: median %.1f frames/s wall, %.1f frames per CPU-second, over %d runs of %d frames (1 thread)",
                          size, median(walkRates), median(walkCPURates), runs, frames))
-            print(String(format: "random images %@: median %.1f images/s over %d runs of %d (scene painting + frame)",
-                         size, median(imageRates), runs, images))
+            print(String(format: "random images %@: median %.1f images/s wall, %.1f per CPU-second, over %d runs of %d (scene painting + frame)",
+                         size, median(imageRates), median(imageCPURates), runs, images))
         }
     }
 }

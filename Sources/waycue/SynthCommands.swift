@@ -312,10 +312,12 @@ struct SynthCompositeCommand: AsyncParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Image size WxH.") var size: String = "640x480"
     @Option(help: "Fraction of images put in the valid split.") var validFraction: Double = 0.1
+    @Option(help: "Image file format: jpg or png.") var format: String = "jpg"
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard (0...1).contains(validFraction) else { throw ValidationError("--valid-fraction must be within 0...1") }
+        guard format == "jpg" || format == "png" else { throw ValidationError("--format must be jpg or png") }
     }
 
     func run() async throws {
@@ -344,7 +346,7 @@ struct SynthCompositeCommand: AsyncParsableCommand {
             let frame = SynthCompositor.composite(photo: photo, seed: seed &* 1_000_003 &+ UInt64(i), camera: camera)
             let split = (i % validEvery == validEvery - 1) ? "valid" : "train"
             let name = String(format: "composite_%06d", i)
-            do { try frame.image.write(to: "\(out)/\(split)/images/\(name).jpg", quality: 92) }
+            do { try frame.image.write(to: "\(out)/\(split)/images/\(name).\(format)", quality: 92) }
             catch { throw SynthCommandError.io("\(error)") }
             try writeSynthText(frame.yoloText(), to: "\(out)/\(split)/labels/\(name).txt")
             written += 1
