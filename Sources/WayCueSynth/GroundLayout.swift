@@ -1,4 +1,5 @@
 import Foundation
+import WayCueImage
 
 /// The colour of tactile paving.
 public enum PavingColor: String, Sendable, Hashable, Codable, CaseIterable {
@@ -66,6 +67,15 @@ public struct ZebraCrossing: Sendable, Hashable, Codable {
     }
 }
 
+/// A photograph of a ground surface (asphalt, slabs) used as the ground texture, tiled by
+/// mirrored repetition; the photo's width covers `widthMetres` of ground.
+public struct GroundPhoto: Sendable {
+    public var image: Image
+    public var widthMetres: Double
+    /// Creates a ground photo.
+    public init(image: Image, widthMetres: Double = 1.2) { self.image = image; self.widthMetres = widthMetres }
+}
+
 /// Everything painted on the ground of one scene.
 public struct GroundLayout: Sendable, Hashable, Codable {
     public var material: GroundMaterial
@@ -111,9 +121,9 @@ public struct GroundLayout: Sendable, Hashable, Codable {
 extension GroundMap {
     /// Paints a layout onto a fresh map covering `bounds` (minX, minY, maxX, maxY).
     static func build(_ layout: GroundLayout, bounds: (Double, Double, Double, Double), texel: Double,
-                      seed: UInt64) -> GroundMap {
+                      seed: UInt64, photo: GroundPhoto? = nil) -> GroundMap {
         let map = GroundMap(minX: bounds.0, minY: bounds.1, maxX: bounds.2, maxY: bounds.3, texel: texel, seed: seed)
-        map.paintBase(layout.material, tint: layout.tint)
+        if let photo { map.paintPhoto(photo, tint: layout.tint) } else { map.paintBase(layout.material, tint: layout.tint) }
         if let road = layout.sideRoad { map.paintSideRoad(road, tint: layout.tint) }
         for c in layout.crossings { map.paintCrossing(c, tint: layout.tint) }
         for strip in layout.strips {
@@ -259,6 +269,28 @@ extension GroundMap {
                 if (abs(d) - half).truncatingRemainder(dividingBy: 4) < 2 { colr = SynthColor(220, 220, 214) }
             }
             col = colr.packed
+        }
+    }
+
+    /// Covers the whole map with a photograph tiled by mirrored repetition (no seams).
+    func paintPhoto(_ photo: GroundPhoto, tint: SynthColor) {
+        let img = photo.image.format == .rgb8 ? photo.image : photo.image.converted(to: .rgb8)
+        let pw = img.width, ph = img.height
+        let perMetre = Double(pw) / max(0.05, photo.widthMetres)
+        let tr = Int(tint.r * 256), tg = Int(tint.g * 256), tb = Int(tint.b * 256)
+        func mirror(_ v: Int, _ n: Int) -> Int {
+            let m = ((v % (2 * n)) + 2 * n) % (2 * n)
+            return m < n ? m : 2 * n - 1 - m
+        }
+        paint(minX: originX, minY: originY, maxX: originX + Double(width) * texel, maxY: originY + Double(height) * texel) {
+            wx, wy, _, _, col, cid in
+            let px = mirror(Int((wx * perMetre).rounded(.down)), pw)
+            let py = mirror(Int((-wy * perMetre).rounded(.down)), ph)
+            let o = img.offset(x: px, y: py)
+            let r = min(255, (Int(img.pixels[o]) * tr) >> 8), g = min(255, (Int(img.pixels[o + 1]) * tg) >> 8)
+            let b = min(255, (Int(img.pixels[o + 2]) * tb) >> 8)
+            col = UInt32(r) | UInt32(g) << 8 | UInt32(b) << 16
+            cid = 0
         }
     }
 

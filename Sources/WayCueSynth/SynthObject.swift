@@ -32,6 +32,8 @@ public enum SynthObjectKind: Sendable, Hashable, Codable {
     case stairs(steps: Int, width: Double)
     /// A plain building block (scenery, not labelled).
     case building(width: Double, depth: Double, height: Double, shade: Double)
+    /// A raised kerb stone run along the object's facing (scenery, not labelled).
+    case kerb(length: Double, height: Double)
 
     /// The label class this object carries now, `nil` for scenery and dark signals.
     public var labelClass: SynthClass? {
@@ -47,7 +49,7 @@ public enum SynthObjectKind: Sendable, Hashable, Codable {
             case .green: return .vehicleGreen; case .dark: return nil
             }
         case .stairs: return .stairs
-        case .building: return nil
+        case .building, .kerb: return nil
         }
     }
 
@@ -194,6 +196,9 @@ enum SynthMesh {
                              color: SynthColor(170 * k, 166 * k, 158 * k))
             }
             return faces
+        case .kerb(let length, let height):
+            return box(at: c, facing: o.facing, width: 0.15, depth: length, z0: 0, height: height,
+                       color: SynthColor(176, 174, 168))
         case .building(let width, let depth, let height, let shade):
             let k = Float(shade)
             var faces = box(at: c, facing: o.facing, width: width, depth: depth, z0: 0, height: height,

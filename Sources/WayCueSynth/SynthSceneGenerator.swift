@@ -26,6 +26,10 @@ public enum SynthSceneGenerator {
             layout.sideRoad = .init(kerbX: side * rng.uniform(2.2...4.5), side: side)
         }
         var objects: [SynthObject] = []
+        if let road = layout.sideRoad {
+            objects.append(SynthObject(.kerb(length: 46, height: rng.uniform(0.06...0.14)),
+                                       at: SynthPoint2(x: road.kerbX - road.side * 0.075, y: 20), facing: 0, name: "kerb"))
+        }
         let pavingColor: PavingColor = rng.chance(0.7) ? .yellow : .grey
         let wear = rng.chance(0.4) ? rng.uniform(0.2...0.8) : rng.uniform(0...0.15)
 
@@ -97,6 +101,14 @@ public enum SynthSceneGenerator {
             }
             objects.append(SynthObject(kind, at: p, facing: rng.uniform(0...360), name: "obstacle\(i)"))
         }
+        // Sometimes an obstacle stands on the paving itself, hiding part of it.
+        if let strip = layout.strips.first, rng.chance(0.3) {
+            let (p, _) = strip.path.pose(at: rng.uniform(3...max(3.1, strip.path.length)))
+            let kind: SynthObjectKind = rng.chance(0.6) ? .cone(height: rng.uniform(0.45...0.8))
+                : .bollard(height: rng.uniform(0.7...1.0), radius: rng.uniform(0.08...0.14))
+            objects.append(SynthObject(kind, at: SynthPoint2(x: p.x + rng.uniform(-0.1...0.1), y: p.y),
+                                       facing: rng.uniform(0...360), name: "on_paving"))
+        }
         if rng.chance(0.1) {
             objects.append(SynthObject(.stairs(steps: rng.int(2...6), width: rng.uniform(1.5...4)),
                                        at: SynthPoint2(x: rng.uniform(-2...2), y: rng.uniform(4...12)),
@@ -158,9 +170,15 @@ public enum SynthSceneGenerator {
     }
 
     /// Renders the random scene of `seed`: the frame and its scene.
-    public static func render(seed: UInt64, camera: CameraModel, texel: Double = 0.01) -> (frame: SynthFrame, scene: SynthScene) {
+    ///
+    /// - Parameter groundPhotos: Photographs of ground surfaces; when given, about half of the
+    ///   scenes use one of them (chosen by the seed) instead of a procedural material.
+    public static func render(seed: UInt64, camera: CameraModel, texel: Double = 0.01,
+                              groundPhotos: [GroundPhoto] = []) -> (frame: SynthFrame, scene: SynthScene) {
         let scene = scene(seed: seed, camera: camera, texel: texel)
-        let renderer = SynthRenderer(scene: scene)
+        var rng = SynthRandom(seed: seed, stream: 5)
+        let photo = !groundPhotos.isEmpty && rng.chance(0.5) ? groundPhotos[rng.int(0...(groundPhotos.count - 1))] : nil
+        let renderer = SynthRenderer(scene: scene, groundPhoto: photo)
         return (renderer.render(pose: WalkerPose(), shake: shake(seed: seed), frameSeed: seed), scene)
     }
 }

@@ -57,6 +57,19 @@ func writeSynthText(_ text: String, to path: String) throws {
     catch { throw SynthCommandError.io("\(path): cannot write: \(error.localizedDescription)") }
 }
 
+/// The .jpg, .jpeg and .png files of a folder, sorted by name, as paths.
+func listSynthPhotos(_ dir: String) throws -> [String] {
+    let names: [String]
+    do {
+        names = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+            let l = $0.lowercased()
+            return l.hasSuffix(".jpg") || l.hasSuffix(".jpeg") || l.hasSuffix(".png")
+        }.sorted()
+    } catch { throw SynthCommandError.io("\(dir): cannot list the folder: \(error.localizedDescription)") }
+    guard !names.isEmpty else { throw SynthCommandError.io("\(dir): no .jpg, .jpeg or .png photos") }
+    return names.map { "\(dir)/\($0)" }
+}
+
 /// The synthetic classes must be the canonical taxonomy, name for name.
 func checkSynthTaxonomy() throws {
     guard SynthClass.canonicalNames == ObjectClass.canonical.map(\.rawValue) else {
@@ -85,28 +98,46 @@ struct SynthImagesCommand: AsyncParsableCommand {
     @Option(help: "Image size WxH.") var size: String = "640x480"
     @Option(help: "Fraction of images put in the valid split.") var validFraction: Double = 0.1
     @Option(help: "Image file format: jpg or png.") var format: String = "jpg"
+    @Option(help: "Folder of ground-surface photos; about half of the images use one as the ground texture.")
+    var groundPhotos: String?
+    @Option(help: "Metres of ground one ground photo's width covers.") var groundPhotoWidth: Double = 1.2
     @Flag(help: "Print a JSON summary.") var json = false
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard (0...1).contains(validFraction) else { throw ValidationError("--valid-fraction must be within 0...1") }
         guard format == "jpg" || format == "png" else { throw ValidationError("--format must be jpg or png") }
+        guard groundPhotoWidth > 0.05 && groundPhotoWidth < 100 else {
+            throw ValidationError("--ground-photo-width must be within 0.05...100 metres")
+        }
     }
 
     func run() async throws {
         try checkSynthTaxonomy()
         let (w, h) = try parseSynthSize(size)
+        var photos: [GroundPhoto] = []
+        if let dir = groundPhotos {
+            for path in try listSynthPhotos(dir).prefix(64) {
+                do {
+                    var img = try Image.load(path: path, as: .rgb8)
+                    if img.width > 512 { img = img.resized(width: 512, height: max(1, img.height * 512 / img.width)) }
+                    photos.append(GroundPhoto(image: img, widthMetres: groundPhotoWidth))
+                } catch { FileHandleStandardError.write("warning: skipping \(error)\n") }
+            }
+            guard !photos.isEmpty else { throw SynthCommandError.io("\(dir): no readable ground photos") }
+        }
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
         for split in ["train", "valid"] { for kind in ["images", "labels", "masks"] {
             try makeSynthDirectory("\(out)/\(split)/\(kind)")
         } }
-        let validEvery = validFraction > 0 ? max(1, Int((1 / validFraction).rounded())) : Int.max
+        // At least one valid image whenever there are two or more.
+        let validEvery = validFraction > 0 ? max(1, count >= 2 ? min(count, Int((1 / validFraction).rounded())) : Int((1 / validFraction).rounded())) : Int.max
         var counts = [String: Int]()
         var splitCounts = ["train": 0, "valid": 0]
         for i in 0..<count {
             let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            let (frame, _) = SynthSceneGenerator.render(seed: imageSeed, camera: camera)
+            let (frame, _) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
             let split = (i % validEvery == validEvery - 1) ? "valid" : "train"
             splitCounts[split, default: 0] += 1
             let name = String(format: "synth_%06d", i)
@@ -325,16 +356,10 @@ struct SynthCompositeCommand: AsyncParsableCommand {
         let (w, h) = try parseSynthSize(size)
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: photos).filter {
-                let l = $0.lowercased()
-                return l.hasSuffix(".jpg") || l.hasSuffix(".jpeg") || l.hasSuffix(".png")
-            }.sorted()
-        } catch { throw SynthCommandError.io("\(photos): cannot list the folder: \(error.localizedDescription)") }
-        guard !names.isEmpty else { throw SynthCommandError.io("\(photos): no .jpg, .jpeg or .png photos") }
+        let names = try listSynthPhotos(photos).map { ($0 as NSString).lastPathComponent }
         for split in ["train", "valid"] { for kind in ["images", "labels"] { try makeSynthDirectory("\(out)/\(split)/\(kind)") } }
-        let validEvery = validFraction > 0 ? max(1, Int((1 / validFraction).rounded())) : Int.max
+        // At least one valid image whenever there are two or more.
+        let validEvery = validFraction > 0 ? max(1, count >= 2 ? min(count, Int((1 / validFraction).rounded())) : Int((1 / validFraction).rounded())) : Int.max
         var written = 0
         for i in 0..<count {
             let photoPath = "\(photos)/\(names[i % names.count])"

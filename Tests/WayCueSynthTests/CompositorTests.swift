@@ -39,3 +39,18 @@ import WayCueImage
         #expect(labelled > 0)
     }
 }
+
+@Suite struct GroundPhotoTests {
+    @Test func groundPhotoReplacesTheProceduralSurface() {
+        let camera = CameraModel(imageWidth: 80, imageHeight: 60, horizontalFOVDegrees: 70, height: 1.3, pitchDegrees: 15)
+        var photo = Image(width: 8, height: 8, format: .rgb8)
+        for i in Swift.stride(from: 0, to: photo.pixels.count, by: 3) { photo.pixels[i] = 200; photo.pixels[i + 1] = 40; photo.pixels[i + 2] = 30 }
+        let scene = SynthScene(camera: camera, ground: GroundLayout(), groundBounds: [-3, -1, 3, 10], texel: 0.05,
+                               lighting: SynthLighting(sunStrength: 0, ambient: 1, hazeDistance: 1000), seed: 1)
+        let frame = SynthRenderer(scene: scene, groundPhoto: GroundPhoto(image: photo, widthMetres: 1)).render(pose: WalkerPose())
+        let o = frame.image.offset(x: 40, y: 55)
+        #expect(frame.image.pixels[o] > 150 && frame.image.pixels[o + 1] < 70 && frame.image.pixels[o + 2] < 60)
+        let plain = SynthRenderer(scene: scene).render(pose: WalkerPose())
+        #expect(abs(Int(plain.image.pixels[o]) - Int(plain.image.pixels[o + 1])) < 30)
+    }
+}
