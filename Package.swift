@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "WayCueSynth", targets: ["WayCueSynth"]),
         .library(name: "WayCueTraining", targets: ["WayCueTraining"]),
         .library(name: "WayCueProfiles", targets: ["WayCueProfiles"]),
+        .library(name: "WayCuePipeline", targets: ["WayCuePipeline"]),
+        .library(name: "WayCueWalkDemo", targets: ["WayCueWalkDemo"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
@@ -65,11 +67,20 @@ let package = Package(
         .target(
             name: "WayCueProfiles",
             dependencies: ["WayCueImage", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "WayCuePipeline",
+            dependencies: ["WayCueImage", "WayCueCapture", "WayCueDetector", "WayCueCues", "WayCueProfiles"]),
+        // Synthetic-walk adapters for the demo, the end-to-end test and `waycue run --input X.walk`.
+        .target(
+            name: "WayCueWalkDemo",
+            dependencies: [
+                "WayCuePipeline", "WayCueSynth", "WayCueImage", "WayCueCapture", "WayCueDetector", "WayCueCues",
+            ]),
         .executableTarget(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
-                "WayCueSynth", "WayCueTraining", "WayCueProfiles",
+                "WayCueSynth", "WayCueTraining", "WayCueProfiles", "WayCuePipeline", "WayCueWalkDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -84,6 +95,8 @@ let package = Package(
             name: "WayCueTrainingTests", dependencies: ["WayCueTraining"],
             exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
         .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
+        .testTarget(name: "WayCuePipelineTests", dependencies: ["WayCuePipeline", "WayCueProfiles"]),
+        .testTarget(name: "WayCueWalkDemoTests", dependencies: ["WayCueWalkDemo"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,7 @@ struct WayCueCommand: AsyncParsableCommand {
             DevicesCommand.self,
             RecordCommand.self,
             SynthCommand.self,
+            DemoCommand.self,
         ]
     )
 }

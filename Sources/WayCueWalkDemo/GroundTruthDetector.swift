@@ -1,0 +1,105 @@
+import Foundation
+import WayCueCapture
+import WayCueDetector
+import WayCueImage
+import WayCuePipeline
+
+/// Seeded imperfections a ``GroundTruthDetector`` can add, to exercise the cue layer's
+/// robustness. Deterministic per frame: the same frame always gets the same noise, whichever
+/// frames were dropped before it.
+public struct GroundTruthNoise: Sendable, Hashable {
+    /// Seed of every random choice.
+    public var seed: UInt64 = 1
+    /// Probability that a label is missed on a frame (0...1).
+    public var dropout: Double = 0
+    /// Score of every detection before jitter.
+    public var baseScore: Float = 1
+    /// Scores are lowered by up to this much (uniform), then clamped to 0...1.
+    public var scoreJitter: Float = 0
+    /// Box edges move by up to this many pixels of the detector's input (uniform).
+    public var boxJitter: Float = 0
+
+    /// Exact labels, score 1.
+    public static let none = GroundTruthNoise()
+
+    /// Creates settings.
+    public init(seed: UInt64 = 1, dropout: Double = 0, baseScore: Float = 1, scoreJitter: Float = 0,
+                boxJitter: Float = 0) {
+        self.seed = seed
+        self.dropout = dropout
+        self.baseScore = baseScore
+        self.scoreJitter = scoreJitter
+        self.boxJitter = boxJitter
+    }
+}
+
+/// An ``ObjectDetecting`` that answers with the exact labels the walk renderer drew in the frame
+/// (optionally with seeded noise), NOT a trained model. WayCue ships no trained model yet, so
+/// the demo uses this and says so; it shows what the cue layer does with perfect (or
+/// deliberately degraded) detections.
+///
+/// The ``Pipeline`` tells it which frame is coming (``FrameContextDetecting``); `detect(_:)` then
+/// returns that frame's labels in the given image's pixels (mapped through the letterbox).
+public final class GroundTruthDetector: FrameContextDetecting {
+    /// Names itself as ground truth in every output.
+    public let modelID = "ground-truth (the walk renderer's exact labels; no trained model ships yet)"
+    /// The canonical taxonomy.
+    public let classes = ObjectClass.canonical
+    /// The noise added.
+    public let noise: GroundTruthNoise
+    private let book: WalkTruthBook
+    private var prepared: [Detection]?
+    /// Frames asked for whose truth was no longer kept (should stay 0).
+    public private(set) var missingTruth = 0
+
+    /// Creates a detector reading `book` (the walk source's).
+    public init(book: WalkTruthBook, noise: GroundTruthNoise = .none) {
+        self.book = book
+        self.noise = noise
+    }
+
+    /// Looks up the frame's labels and maps them into the detector input.
+    public func prepare(for frame: Frame, transform: LetterboxTransform?) {
+        guard let truth = book.truth(for: frame.sequence) else {
+            missingTruth += 1
+            prepared = []
+            return
+        }
+        var rng = SplitMix64(seed: noise.seed ^ (frame.sequence &* 0x9E37_79B9_7F4A_7C15))
+        var out: [Detection] = []
+        for label in truth.labels where label.box.count == 4 {
+            var box = Box(x1: label.box[0], y1: label.box[1], x2: label.box[2], y2: label.box[3])
+            if let transform { box = transform.toTarget(box) }
+            if noise.dropout > 0, rng.unit() < noise.dropout { continue }
+            var score = noise.baseScore
+            if noise.scoreJitter > 0 { score -= noise.scoreJitter * Float(rng.unit()) }
+            if noise.boxJitter > 0 {
+                func j() -> Float { (Float(rng.unit()) * 2 - 1) * noise.boxJitter }
+                box = Box(x1: box.x1 + j(), y1: box.y1 + j(), x2: box.x2 + j(), y2: box.y2 + j())
+                if box.x2 <= box.x1 || box.y2 <= box.y1 { continue }
+            }
+            out.append(Detection(objectClass: ObjectClass(label.objectClass), score: min(1, max(0, score)), box: box))
+        }
+        prepared = out
+    }
+
+    /// The prepared frame's labels (empty when no frame was prepared).
+    public func detect(_ image: Image) throws -> [Detection] {
+        defer { prepared = nil }
+        return prepared ?? []
+    }
+}
+
+/// A small seeded generator (SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,119 @@
+import WayCueCues
+import WayCueSynth
+
+/// Checks a walk's cues against its ground truth: the paving was followed, the pedestrian
+/// light's red was said before its green (and green only once it was green), and each obstacle
+/// the walker came near was warned about before it was within 3 m.
+public enum WalkCueCheck {
+    /// One check.
+    public struct Result: Sendable, Hashable {
+        /// What was checked.
+        public var name: String
+        /// Whether it held.
+        public var passed: Bool
+        /// The evidence (times and cue texts) or what was missing.
+        public var detail: String
+    }
+
+    /// The walker's offset from the paving centre line at one frame (`nil` off the paving).
+    public struct PavingSample: Sendable, Hashable {
+        /// Time, seconds.
+        public var t: Double
+        /// Metres from the paving centre line, `nil` where no paving is near.
+        public var offset: Double?
+    }
+
+    /// How late "green" may come after the light turned green, seconds.
+    public static let greenDelayLimit = 2.0
+    /// How far before the kerb the end of the paving must be announced, seconds.
+    public static let pavingEndWindow = 10.0
+    /// Walkers closer than this to the paving centre line are on it (metres).
+    public static let onPavingMetres = 0.3
+
+    static func f(_ t: Double) -> String { String(format: "%.1f s", t) }
+
+    /// Runs every check that applies to the walk.
+    ///
+    /// - Parameters:
+    ///   - cues: The cues in order.
+    ///   - events: The walk's ground-truth events.
+    ///   - paving: The walker's paving offset per frame (``WalkTruthBook/pavingSamples``).
+    public static func check(cues: [Cue], events: [WalkEvent], paving: [PavingSample]) -> [Result] {
+        var results: [Result] = []
+        let kerbs = events.filter { $0.type == "kerb_arrival" }.map(\.t)
+        let spoken = cues.filter { $0.kind != .tone }
+
+        // 1. Paving followed: never "off the paving" while on it, end announced before the kerb.
+        if paving.contains(where: { $0.offset != nil }) {
+            var wrong: [String] = []
+            for cue in spoken where cue.message.key == "paving.off" {
+                let sample = paving.min { abs($0.t - cue.timestamp) < abs($1.t - cue.timestamp) }
+                if let o = sample?.offset, abs(o) < onPavingMetres {
+                    wrong.append("\(f(cue.timestamp)) '\(cue.text)' while \(String(format: "%.2f", abs(o))) m from the centre line")
+                }
+            }
+            let pavingCues = spoken.filter { $0.kind == .paving }
+            results.append(Result(
+                name: "paving followed",
+                passed: wrong.isEmpty && !pavingCues.isEmpty,
+                detail: wrong.isEmpty
+                    ? (pavingCues.isEmpty ? "no paving cue at all"
+                        : "paving cues " + pavingCues.map { "\(f($0.timestamp)) '\($0.text)'" }.joined(separator: ", ")
+                            + "; no 'off the paving' while on it")
+                    : "said off the paving while on it: " + wrong.joined(separator: "; ")))
+            if let kerb = kerbs.first {
+                let end = pavingCues.first {
+                    ($0.message.key == "paving.ends" || $0.message.key == "paving.warning")
+                        && $0.timestamp <= kerb && $0.timestamp >= kerb - pavingEndWindow
+                }
+                results.append(Result(
+                    name: "paving end announced before the kerb",
+                    passed: end != nil,
+                    detail: end.map { "\(f($0.timestamp)) '\($0.text)', kerb at \(f(kerb))" }
+                        ?? "no 'paving ends' or 'warning tiles' in the \(Int(pavingEndWindow)) s before the kerb at \(f(kerb))"))
+            }
+        }
+
+        // 2. Red then green at each crossing with a pedestrian light.
+        let greens = events.filter { $0.type == "light_change" && ($0.name ?? "").hasPrefix("ped") && $0.detail == "green" }
+        for kerb in kerbs {
+            guard let green = greens.first(where: { $0.t >= kerb - 0.5 }) else { continue }
+            let from = kerb - 10
+            let red = spoken.first { $0.message.key == "signal.red" && $0.timestamp >= from && $0.timestamp < green.t }
+            let early = spoken.first { $0.message.key == "signal.green" && $0.timestamp >= from && $0.timestamp < green.t }
+            let said = spoken.first { $0.message.key == "signal.green" && $0.timestamp >= green.t }
+            var problems: [String] = []
+            if red == nil { problems.append("no 'red' between \(f(from)) and the green at \(f(green.t))") }
+            if let early { problems.append("'green' said at \(f(early.timestamp)) while the light was red") }
+            if let said {
+                if said.timestamp - green.t > greenDelayLimit {
+                    problems.append("'green' came \(f(said.timestamp - green.t)) after the light turned green (limit \(f(greenDelayLimit)))")
+                }
+            } else {
+                problems.append("'green' never said after the light turned green at \(f(green.t))")
+            }
+            results.append(Result(
+                name: "red then green at the crossing (kerb at \(f(kerb)))",
+                passed: problems.isEmpty,
+                detail: problems.isEmpty
+                    ? "'\(red!.text)' at \(f(red!.timestamp)), light green at \(f(green.t)), '\(said!.text)' at \(f(said!.timestamp))"
+                    : problems.joined(separator: "; ")))
+        }
+
+        // 3. Each obstacle the walker came near was warned about before it was within 3 m.
+        for near in events where near.type == "obstacle_near" {
+            guard let name = near.name else { continue }
+            let objectClass = String(name.prefix { !$0.isNumber })
+            let contact = events.first { $0.type == "obstacle_contact" && $0.name == name }
+            let warning = spoken.first {
+                ($0.kind == .obstacle || $0.kind == .collision) && $0.message.arguments["class"] == objectClass
+                    && $0.timestamp <= near.t
+            }
+            var detail = warning.map { "'\($0.text)' at \(f($0.timestamp)), within 3 m at \(f(near.t))" }
+                ?? "no \(objectClass) warning before it was within 3 m at \(f(near.t))"
+            if let contact { detail += "; contact at \(f(contact.t))" }
+            results.append(Result(name: "\(name) warned before contact", passed: warning != nil, detail: detail))
+        }
+        return results
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import WayCueCues
+import WayCuePipeline
+import WayCueWalkDemo
+
+/// `waycue demo [--out DIR]`: the README's first command.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the whole pipeline on the shipped demo walk and write its cues, audio and contact sheet.",
+        discussion: """
+            Renders the demo walk (datasets/walks/demo.walk, built into the binary) at 320x240 and \
+            10 fps, runs it through the walking pipeline (letterbox, detector, cue engine) and prints \
+            each cue as it happens. No trained model ships yet, so detections come from the walk's \
+            ground truth (the renderer's exact labels); the demo says so in its output.
+            Writes DIR/cues.jsonl (one cue per line), DIR/cues.wav (the cue track; speech needs \
+            espeak-ng), DIR/contact-sheet.png (frames at cue moments with detections and the cue) and \
+            DIR/summary.json (detector, checks against the walk's ground truth, latencies).
+            Examples:
+              waycue demo
+              waycue demo --out /tmp/demo --language zh
+            Exit status: 0 when every check holds, 1 when a check of the cues against the walk's \
+            ground truth fails, 73 when the output folder cannot be written.
+            """)
+
+    @Option(name: .long, help: "Output folder.")
+    var out = "waycue-demo"
+
+    @Option(name: .long, help: "Cue language: en or zh.")
+    var language = "en"
+
+    @Option(name: .long, help: "Drop each ground-truth label with this probability (0...0.9), seeded.")
+    var dropout = 0.0
+
+    @Flag(name: .long, help: "Play the walk at its real pace (about 37 s) instead of as fast as it renders.")
+    var realtime = false
+
+    @Flag(name: .long, help: "Print the cues as JSON lines instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard ["en", "zh"].contains(language) else { throw ValidationError("--language must be en or zh, got '\(language)'") }
+        guard (0...0.9).contains(dropout) else { throw ValidationError("--dropout must be 0...0.9, got \(dropout)") }
+    }
+
+    func run() throws {
+        let script = try DemoWalk.script()
+        let dir = URL(fileURLWithPath: out)
+        let json = self.json
+        FileHandle.standardError.write(Data("waycue demo: \(WalkRun.groundTruthNotice)\n".utf8))
+        if !json { emit("Cue timeline of the demo walk (seconds into the walk):") }
+        var options = WalkRunOptions()
+        options.language = language
+        options.noise.dropout = dropout
+        options.mode = realtime ? .live : .everyFrame
+        let result: WalkRunResult
+        do {
+            result = try WalkRun.run(script: script, name: "demo.walk", options: options, outputDirectory: dir) { moment in
+                let cue = moment.cue
+                if json { emit(JSONLinesCueSink.line(for: cue)) } else if cue.kind != .tone {
+                    emit(String(format: "%6.1f s  %-9@ %@", cue.timestamp, cue.kind.rawValue as NSString, cue.text as NSString))
+                }
+            }
+        } catch {
+            FileHandle.standardError.write(Data("waycue demo: \(error)\n".utf8))
+            throw ExitCode(73)
+        }
+        func say(_ s: String) {
+            if json { FileHandle.standardError.write(Data((s + "\n").utf8)) } else { emit(s) }
+        }
+        say("")
+        say("Checks against the walk's ground truth:")
+        for c in result.checks { say("  [\(c.passed ? "ok" : "FAILED")] \(c.name): \(c.detail)") }
+        say("")
+        say(result.report.stats.table())
+        say("")
+        say("Detector: \(result.detector)")
+        if let f = result.files {
+            say("Outputs in \(dir.standardizedFileURL.path)/:")
+            say("  \(f.cuesJSONL.lastPathComponent)       the cues, one JSON object per line")
+            say("  \(f.cuesWAV.lastPathComponent)         the cue track (stereo WAV)")
+            say("  \(f.contactSheet.lastPathComponent)  frames at cue moments with detections")
+            say("  \(f.summary.lastPathComponent)      detector, checks and latencies")
+        }
+        if result.checks.contains(where: { !$0.passed }) { throw ExitCode(1) }
+    }
+}
+
+/// Writes a line to standard output at once (no buffering), so a timeline piped to another
+/// program appears as it happens.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
