@@ -76,14 +76,19 @@ public enum WalkCueCheck {
 
         // 2. Red then green at each crossing with a pedestrian light.
         let greens = events.filter { $0.type == "light_change" && ($0.name ?? "").hasPrefix("ped") && $0.detail == "green" }
+        var from = 0.0  // the approach to a crossing starts after the previous crossing's green
         for kerb in kerbs {
             guard let green = greens.first(where: { $0.t >= kerb - 0.5 }) else { continue }
-            let from = kerb - 10
+            defer { from = green.t }
             let red = spoken.first { $0.message.key == "signal.red" && $0.timestamp >= from && $0.timestamp < green.t }
             let early = spoken.first { $0.message.key == "signal.green" && $0.timestamp >= from && $0.timestamp < green.t }
             let said = spoken.first { $0.message.key == "signal.green" && $0.timestamp >= green.t }
             var problems: [String] = []
             if red == nil { problems.append("no 'red' between \(f(from)) and the green at \(f(green.t))") }
+            let lastBefore = spoken.last { $0.kind == .signal && $0.timestamp >= from && $0.timestamp < green.t }
+            if let last = lastBefore, last.message.key != "signal.red" {
+                problems.append("the last word on the signal before the green was '\(last.text)' at \(f(last.timestamp)), not 'red'")
+            }
             if let early { problems.append("'green' said at \(f(early.timestamp)) while the light was red") }
             if let said {
                 if said.timestamp - green.t > greenDelayLimit {

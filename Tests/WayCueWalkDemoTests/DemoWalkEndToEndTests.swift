@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import WayCueCapture
+import WayCueCues
+import WayCueDetector
+import WayCueImage
+import WayCuePipeline
+@testable import WayCueSynth
+@testable import WayCueWalkDemo
+
+/// The repository root, from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+@Suite struct DemoWalkEndToEndTests {
+    @Test func embeddedDemoWalkIsTheShippedFile() throws {
+        let file = try String(contentsOf: repositoryRoot.appendingPathComponent("datasets/walks/demo.walk"), encoding: .utf8)
+        #expect(DemoWalk.text + "\n" == file)
+        #expect(try DemoWalk.script().name == "demo")
+    }
+
+    /// The whole pipeline on the demo walk with exact ground truth: the outputs show the walk's
+    /// events in order, checked against the walk's ground-truth events.
+    @Test func demoWalkCuesFollowTheWalksGroundTruth() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("waycue-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = WalkRunOptions()
+        options.speech = false  // earcons only: fast and independent of espeak-ng
+        let result = try WalkRun.run(script: try DemoWalk.script(), name: "demo.walk", options: options, outputDirectory: dir)
+
+        // Every check holds, and the three the issue names are among them.
+        for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
+        let names = result.checks.map(\.name)
+        #expect(names.contains("paving followed"))
+        #expect(names.contains { $0.hasPrefix("red then green at the crossing") })
+        #expect(names.contains("cone1 warned before contact"))
+
+        // Timing against the ground truth: green within 2 s after the light turned green at 24 s,
+        // red before it; the cone warned at least 1 s before it was within 3 m (9.23 s).
+        let cues = result.cues
+        let green = try #require(cues.first { $0.message.key == "signal.green" })
+        #expect(green.timestamp >= 24 && green.timestamp <= 26)
+        let red = try #require(cues.first { $0.message.key == "signal.red" })
+        #expect(red.timestamp < green.timestamp)
+        #expect(!cues.contains { $0.message.key == "signal.green" && $0.timestamp < 24 })
+        let cone = try #require(cues.first { $0.message.arguments["class"] == "cone" })
+        #expect(cone.timestamp <= 9.23 - 1)
+        #expect(!cues.contains { $0.message.key == "system.camera.paused" || $0.message.key == "system.vision.lagging" })
+
+        // The pipeline processed every frame of the walk.
+        #expect(result.report.endReason == .sourceEnded)
+        #expect(result.report.stats.framesProcessed == 360 && result.report.stats.framesDropped == 0)
+
+        // The files: JSON lines (one per cue), a WAV at least as long as the walk, a PNG sheet,
+        // and a summary naming the ground-truth detector.
+        let files = try #require(result.files)
+        let lines = try String(contentsOf: files.cuesJSONL, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == cues.count)
+        let decoded = try lines.map { try JSONDecoder().decode(Cue.self, from: Data($0.utf8)) }
+        #expect(decoded.map(\.message.key) == cues.map(\.message.key))
+        let track = try StereoTrack(wav: try Data(contentsOf: files.cuesWAV), source: files.cuesWAV.path)
+        #expect(track.duration >= 35.9)
+        #expect(track.rms(channel: 0, from: green.timestamp, to: green.timestamp + 0.3) > 0.001)
+        let sheet = try Image(contentsOfFile: files.contactSheet.path)
+        #expect(sheet.width > 320 && sheet.height > 240)
+        let summary = try String(contentsOf: files.summary, encoding: .utf8)
+        #expect(summary.contains("ground-truth") && summary.contains("no trained model ships yet"))
+    }
+
+    /// With seeded detection noise (10 % of labels missed, scores down to 0.75, boxes moved by
+    /// up to 2 px) the cue layer still never says green while the light is red, still warns of the
+    /// cone before it is near, and still says red then green.
+    @Test func noisyGroundTruthKeepsTheSafetyOrder() throws {
+        var options = WalkRunOptions()
+        options.speech = false
+        options.noise = GroundTruthNoise(seed: 7, dropout: 0.1, baseScore: 0.95, scoreJitter: 0.2, boxJitter: 2)
+        let result = try WalkRun.run(script: try DemoWalk.script(), name: "demo.walk", options: options)
+        let cues = result.cues
+        #expect(!cues.contains { $0.message.key == "signal.green" && $0.timestamp < 24 })
+        let crossing = try #require(result.checks.first { $0.name.hasPrefix("red then green") })
+        #expect(crossing.passed, "\(crossing.detail)")
+        let cone = try #require(result.checks.first { $0.name == "cone1 warned before contact" })
+        #expect(cone.passed, "\(cone.detail)")
+    }
+}
+
+@Suite struct WalkCueCheckTests {
+    func cue(_ t: Double, _ key: String, kind: CueKind, args: [String: String] = [:]) -> Cue {
+        Cue(timestamp: t, kind: kind, priority: .signalState, message: CueMessage(key, args), text: key, speech: key,
+            pan: 0, urgency: 0, earcon: .status, interrupts: false, trackID: nil)
+    }
+
+    let events = [
+        WalkEvent(t: 5, type: "obstacle_near", name: "cone1", detail: nil, s: 6),
+        WalkEvent(t: 10, type: "kerb_arrival", name: nil, detail: nil, s: 12),
+        WalkEvent(t: 14, type: "light_change", name: "ped1", detail: "green", s: 12),
+    ]
+    let paving = (0..<100).map { WalkCueCheck.PavingSample(t: Double($0) * 0.1, offset: 0.05) }
+
+    @Test func aCorrectTimelinePasses() {
+        let cues = [
+            cue(3, "obstacle", kind: .obstacle, args: ["class": "cone"]), cue(8, "paving.ends", kind: .paving),
+            cue(9, "signal.red", kind: .signal), cue(14.5, "signal.green", kind: .signal),
+        ]
+        let results = WalkCueCheck.check(cues: cues, events: events, paving: paving)
+        #expect(results.count == 4 && results.allSatisfy(\.passed))
+    }
+
+    @Test func greenWhileRedLateGreenLateWarningAndFalseOffPavingFail() {
+        let cues = [
+            cue(2, "paving.off", kind: .paving), cue(5.5, "obstacle", kind: .obstacle, args: ["class": "cone"]),
+            cue(9, "signal.red", kind: .signal), cue(12, "signal.green", kind: .signal), cue(17, "signal.green", kind: .signal),
+        ]
+        let results = WalkCueCheck.check(cues: cues, events: events, paving: paving)
+        let failed = Set(results.filter { !$0.passed }.map(\.name))
+        #expect(failed.contains("paving followed"))
+        #expect(failed.contains("paving end announced before the kerb"))
+        #expect(failed.contains { $0.hasPrefix("red then green") })
+        #expect(failed.contains("cone1 warned before contact"))
+        let crossing = results.first { $0.name.hasPrefix("red then green") }!
+        #expect(crossing.detail.contains("while the light was red") && crossing.detail.contains("after the light turned green"))
+    }
+}
+
+@Suite struct GroundTruthDetectorTests {
+    @Test func labelsAreMappedIntoTheLetterboxAndNoiseIsSeededPerFrame() throws {
+        let book = WalkTruthBook(capacity: 4)
+        var truth = WalkTruthFrame(frame: 3, t: 0.3, walker: WalkerTruth(x: 0, y: 0, heading: 0, s: 0, state: "walking"),
+                                   paving: nil, kerbAhead: nil, obstacles: [], lights: [],
+                                   labels: [], events: [])
+        truth.labels = (0..<50).map { i in
+            LabelTruth(objectClass: "cone", box: [Float(i), 10, Float(i) + 20, 30])
+        }
+        book.store(truth, sequence: 3)
+        let frame = Frame(image: Image(width: 64, height: 48), timestamp: 0.3, sequence: 3, sourceFormat: .rgb24)
+        let transform = LetterboxTransform(sourceWidth: 64, sourceHeight: 48, targetWidth: 128, targetHeight: 128)
+
+        let exact = GroundTruthDetector(book: book)
+        exact.prepare(for: frame, transform: transform)
+        let found = try exact.detect(Image(width: 128, height: 128))
+        #expect(found.count == 50)
+        #expect(found[0].box == Box(x1: 0, y1: 36, x2: 40, y2: 76) && found[0].score == 1)
+        #expect(try exact.detect(Image(width: 128, height: 128)).isEmpty)  // one answer per prepare
+
+        let noise = GroundTruthNoise(seed: 3, dropout: 0.3, baseScore: 0.9, scoreJitter: 0.1)
+        let a = GroundTruthDetector(book: book, noise: noise), b = GroundTruthDetector(book: book, noise: noise)
+        a.prepare(for: frame, transform: transform)
+        b.prepare(for: frame, transform: transform)
+        let na = try a.detect(Image(width: 128, height: 128)), nb = try b.detect(Image(width: 128, height: 128))
+        #expect(na == nb)
+        #expect(na.count > 20 && na.count < 50)
+        #expect(na.allSatisfy { $0.score <= 0.9 && $0.score >= 0.8 })
+
+        // Truth no longer kept: nothing, counted.
+        let gone = Frame(image: Image(width: 64, height: 48), timestamp: 9, sequence: 99, sourceFormat: .rgb24)
+        exact.prepare(for: gone, transform: nil)
+        #expect(try exact.detect(Image(width: 64, height: 48)).isEmpty && exact.missingTruth == 1)
+    }
+}
