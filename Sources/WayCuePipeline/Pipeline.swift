@@ -9,7 +9,9 @@ import WayCueProfiles
 public struct ProcessedFrame: Sendable {
     /// The frame's number in its source.
     public var sequence: UInt64
-    /// The frame's time on the cue engine's clock, seconds.
+    /// The frame's time on the cue engine's clock, seconds: the frame's own timestamp in
+    /// ``PipelineMode/everyFrame`` mode; seconds since the run started in ``PipelineMode/live``
+    /// mode (cameras: the driver's capture time; other sources: arrival).
     public var time: Double
     /// The picture (frame pixels, not letterboxed).
     public var image: Image
@@ -114,6 +116,9 @@ public final class Pipeline: @unchecked Sendable {
     private let statsLock = NSLock()
     private var counters = PipelineStats()
     private var startTime = 0.0
+    /// Live mode: the engine's clock is the monotonic clock minus this (the start of the run),
+    /// so cue times read as seconds since the start.
+    private var clockOrigin = 0.0
     private var firstProcessed: Double?
     private var lastProcessed: Double?
 
@@ -213,6 +218,7 @@ public final class Pipeline: @unchecked Sendable {
         if again { throw .alreadyRun }
         statsLock.lock()
         startTime = MonotonicClock.now()
+        clockOrigin = startTime
         statsLock.unlock()
         switch options.mode {
         case .live: runLive()
@@ -268,7 +274,7 @@ public final class Pipeline: @unchecked Sendable {
         // Cameras stamp frames with CLOCK_MONOTONIC; other sources are timed by arrival in live mode.
         let time: Double
         switch options.mode {
-        case .live: time = frame.receivedAt != nil ? frame.timestamp : t1
+        case .live: time = (frame.receivedAt != nil ? frame.timestamp : t1) - clockOrigin
         case .everyFrame: time = frame.timestamp
         }
         return PendingFrame(frame: frame, ready: t1, origin: frame.receivedAt ?? t1, time: time)
@@ -407,7 +413,7 @@ public final class Pipeline: @unchecked Sendable {
                        leeway: .milliseconds(5))
         timer.setEventHandler { [self] in
             let now = MonotonicClock.now()
-            tick(at: now)
+            tick(at: now - clockOrigin)
             pingSystemd(now: now)
         }
         timer.resume()
@@ -469,7 +475,7 @@ public final class Pipeline: @unchecked Sendable {
             state.unlock()
 
             guard let frame = detect(pending) else { continue }
-            let processedAt = MonotonicClock.now()
+            let processedAt = MonotonicClock.now() - clockOrigin
             // Engine clock: cameras stamp with CLOCK_MONOTONIC, others are timed by arrival,
             // so processing time is comparable with the frame time in both cases.
             cueQueue.async { [self] in feed(frame, processedAt: processedAt, origin: pending.origin) }

@@ -26,6 +26,7 @@ struct WayCueCommand: AsyncParsableCommand {
             RecordCommand.self,
             SynthCommand.self,
             DemoCommand.self,
+            RunCommand.self,
         ]
     )
 }
