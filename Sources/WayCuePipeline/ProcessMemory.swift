@@ -12,7 +12,7 @@ public enum ProcessMemory {
         #if os(Linux)
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            let fields = line.dropFirst(key.count).split(separator: " ")
+            let fields = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let kb = fields.first.flatMap({ Int($0) }) else { return nil }
             return kb * 1024
         }

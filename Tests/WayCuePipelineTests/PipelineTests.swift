@@ -226,3 +226,17 @@ final class EventCounter: @unchecked Sendable {
     func add(_ s: Int32, _ c: Int) { lock.lock(); items.append((s, c)); lock.unlock() }
     var value: [(Int32, Int)] { lock.lock(); defer { lock.unlock() }; return items }
 }
+
+@Suite struct ProcessMemoryTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/status"), "needs Linux /proc"))
+    func residentMemoryIsReadAndGrowsWithAllocation() throws {
+        let before = try #require(ProcessMemory.residentBytes())
+        let peak = try #require(ProcessMemory.peakResidentBytes())
+        #expect(before > 1_000_000 && peak >= before)
+        var block = [UInt8](repeating: 1, count: 64 << 20)
+        block[12345] = 2
+        let after = try #require(ProcessMemory.residentBytes())
+        #expect(after - before > 32 << 20, "RSS \(before) -> \(after) after touching 64 MiB")
+        #expect(block[12345] == 2)
+    }
+}
