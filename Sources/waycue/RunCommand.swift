@@ -43,8 +43,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the walking pipeline: camera or footage -> detector -> cues.",
         discussion: """
             Settings come from, in increasing precedence: built-in defaults (640x480 at 30 fps, \
-            320 detector input, English), a firmware profile (--profile NAME) or a pipeline \
-            configuration file (--config FILE, as written by `waycue profile bundle`), then flags.
+            320 detector input, English), a firmware profile (--profile NAME), a pipeline \
+            configuration file (--config FILE, as written by `waycue profile bundle` from a profile; \
+            it replaces the profile's values and must name the same profile), then flags. Without \
+            --camera or --input the profile's or configuration's camera device is used.
             Inputs: --camera /dev/videoN (V4L2), or --input PATH: a folder of images, .mjpeg, .y4m, \
             any video ffmpeg reads, or a .walk script (rendered in process, 320x240 at 10 fps unless \
             --width/--height/--fps say otherwise). Recorded input plays at its recorded pace by \
@@ -59,6 +61,7 @@ struct RunCommand: ParsableCommand {
               waycue run --camera /dev/video0 --detector none --max-frames 300
               waycue run --input datasets/walks/demo.walk --detector truth --pace fast --jsonl cues.jsonl
               waycue run --profile pi4 --model model.wcm --speak --record /var/lib/waycue/rec
+              waycue run --camera /dev/waycue-camera --profile pi4 --config /etc/waycue/waycue.yaml
             Exit status: 0 when the input ended, the frame limit was reached or a signal stopped \
             the run; 64 for invalid options; 65 for an invalid profile, configuration or walk file; \
             66 when the camera or input does not exist; 69 when no detector model, camera or audio \
@@ -131,10 +134,10 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard (camera == nil) != (input == nil) else {
-            throw ValidationError("give exactly one of --camera DEVICE or --input PATH")
+        if camera != nil && input != nil { throw ValidationError("give one of --camera DEVICE or --input PATH, not both") }
+        if camera == nil && input == nil && profile == nil && config == nil {
+            throw ValidationError("give --camera DEVICE or --input PATH (or --profile/--config, whose camera is used)")
         }
-        if profile != nil && config != nil { throw ValidationError("--profile and --config are alternatives; give one") }
         if let width, !(16...8192).contains(width) { throw ValidationError("--width must be 16...8192, got \(width)") }
         if let height, !(16...8192).contains(height) { throw ValidationError("--height must be 16...8192, got \(height)") }
         if let fps, !(fps >= 0.5 && fps <= 240) { throw ValidationError("--fps must be 0.5...240, got \(fps)") }
@@ -169,19 +172,25 @@ struct RunCommand: ParsableCommand {
     func settings() throws -> RunSettings {
         var s = RunSettings()
         var pipelineConfig: PipelineConfig?
-        if let profile {
-            do { pipelineConfig = PipelineConfig(profile: try lookup.catalog.load(profile)) } catch {
-                throw RunFailure(description: "profile \(profile): \(error)", code: RunFailure.dataError)
-            }
-        } else if let config {
+        // The configuration file is derived from a profile (`waycue profile bundle`) and wins over
+        // it; a board's service passes both (--profile NAME --config /etc/waycue/waycue.yaml).
+        if let config {
             guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
                 throw RunFailure(description: "\(config): cannot read the configuration file", code: RunFailure.noInput)
             }
             do { pipelineConfig = try PipelineConfig.parse(text) } catch {
-                throw RunFailure(description: "\(config): not a pipeline configuration: \(error)", code: RunFailure.dataError)
+                throw RunFailure(description: "\(config): not a pipeline configuration: \(describe(error))", code: RunFailure.dataError)
+            }
+            if let profile, let c = pipelineConfig, c.profile != profile {
+                throw RunFailure(description: "\(config) was generated from profile '\(c.profile)', not '\(profile)'",
+                                 code: RunFailure.dataError)
+            }
+        } else if let profile {
+            do { pipelineConfig = PipelineConfig(profile: try lookup.catalog.load(profile)) } catch {
+                throw RunFailure(description: "profile \(profile): \(error)", code: RunFailure.dataError)
             }
         }
-        if let c = pipelineConfig { try s.apply(c, source: profile.map { "profile \($0)" } ?? config ?? "") }
+        if let c = pipelineConfig { try s.apply(c, source: config ?? profile.map { "profile \($0)" } ?? "") }
         if let width { s.width = width }
         if let height { s.height = height }
         if let fps { s.fps = fps }
@@ -217,7 +226,7 @@ struct RunCommand: ParsableCommand {
             mode = pace == .recorded ? .live : .everyFrame
         } else {
             do {
-                if let camera {
+                if let camera = camera ?? (input == nil ? s.device : nil) {
                     var cam = V4L2CaptureConfiguration(width: s.width, height: s.height, framesPerSecond: s.fps)
                     if let f = s.format { cam.preferredFormats = [f] + cam.preferredFormats.filter { $0 != f } }
                     source = try FrameSources.open(camera, camera: cam)
@@ -363,6 +372,8 @@ struct RunSettings {
     var voice: String?
     var alsaPCM: String?
     var geometry = CameraModel.chestDefault
+    /// The camera device of the profile or configuration (used when no --camera/--input is given).
+    var device: String?
     /// Where the defaults came from (for the start line).
     var origin = ""
 
@@ -379,6 +390,7 @@ struct RunSettings {
             throw RunFailure(description: "\(source): camera format '\(c.camera.format)' is not one WayCue captures (mjpeg, yuyv, nv12)",
                              code: RunFailure.dataError)
         }
+        device = c.camera.device
         inputSize = c.detector.inputSize
         threads = c.detector.threads
         voice = c.audio.voice
@@ -388,5 +400,27 @@ struct RunSettings {
         guard (32...4096).contains(inputSize), (1...256).contains(threads), width > 0, height > 0, fps > 0 else {
             throw RunFailure(description: "\(source): out-of-range camera or detector settings", code: RunFailure.dataError)
         }
+    }
+}
+
+/// A decoding error as a short sentence naming the field.
+func describe(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "\(error)" }
+    func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case let .keyNotFound(key, context):
+        let at = path(context.codingPath + [key])
+        return "missing field '\(at)'"
+    case let .typeMismatch(type, context):
+        return "field '\(path(context.codingPath))' should be \(type)"
+    case let .valueNotFound(type, context):
+        return "field '\(path(context.codingPath))' needs a \(type) value"
+    case let .dataCorrupted(context):
+        return context.codingPath.isEmpty ? context.debugDescription
+            : "field '\(path(context.codingPath))': \(context.debugDescription)"
+    @unknown default:
+        return "\(error)"
     }
 }
