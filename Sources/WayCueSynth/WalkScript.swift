@@ -88,24 +88,43 @@ public struct WalkScript: Sendable, Hashable, Codable {
         public var seconds: Double
     }
 
+    /// Name of the walk (`name`).
     public var name: String = "walk"
+    /// Seed of textures, noise and shake (`seed`).
     public var seed: UInt64 = 1
+    /// Camera height override, metres (`camera height`).
     public var cameraHeight: Double?
+    /// Camera pitch override, degrees down (`camera pitch`).
     public var cameraPitch: Double?
+    /// Horizontal field of view override, degrees (`camera hfov`).
     public var cameraHFOV: Double?
+    /// Ground surface (`ground`).
     public var ground: GroundMaterial = .sidewalk
+    /// Paving colour (`paving style`).
     public var pavingColor: PavingColor = .yellow
+    /// Paving width, metres (`paving style width`).
     public var pavingWidth: Double = 0.3
+    /// Paving wear 0...1 (`paving style wear`).
     public var pavingWear: Double = 0.1
+    /// Walking speed, m/s (`walker speed`).
     public var walkerSpeed: Double = 1.2
+    /// Lateral offset right of the route, metres (`walker offset`).
     public var walkerOffset: Double = 0
+    /// Route pieces in order (`paving`, `crossing`).
     public var route: [RoutePiece] = []
+    /// Signal heads (`light`).
     public var lights: [Light] = []
+    /// Obstacles (`obstacle`).
     public var obstacles: [Obstacle] = []
+    /// Stops of the walker (`pause`).
     public var pauses: [Pause] = []
+    /// Maximum length in seconds (`duration`).
     public var duration: Double?
+    /// Light (`sun`, `exposure`).
     public var lighting = SynthLighting()
+    /// Sensor effects (`noise`, `blur`, `jpeg`).
     public var effects = SynthEffects()
+    /// Body-shake scale (`shake`).
     public var shake: Double = 1
 
     /// Creates an empty script (a walk of nothing).

@@ -461,4 +461,7 @@ public final class WalkWorld {
 }
 
 /// Rounds to 4 decimals for readable ground truth.
-func r4(_ v: Double) -> Double { (v * 10_000).rounded() / 10_000 }
+func r4(_ v: Double) -> Double {
+    let r = (v * 10_000).rounded() / 10_000
+    return r == 0 ? 0 : r  // no "-0" in the JSON
+}
