@@ -7,7 +7,11 @@ extension Image {
     /// memory is allocated. PNG files with alpha, 16-bit samples or a palette come back as
     /// 8-bit RGB or grey: 16-bit samples are scaled to 8 bits, palettes expanded, and the alpha
     /// channel is dropped (the colour values are kept as stored, as PIL's `convert("RGB")`
-    /// does). See ``ImageDecodingLimits`` for how damaged JPEGs are handled.
+    /// does). libpng's simplified reader converts a PNG whose `gAMA`/`cHRM`/`iCCP` chunks say it
+    /// is not sRGB to sRGB; 16-bit files without such chunks are taken as sRGB-encoded. See ``ImageDecodingLimits`` for how damaged JPEGs are handled. A PNG is refused
+    /// when any of its image data is missing or fails its checks (chunk CRCs, zlib checksum);
+    /// one cut only inside its final `IEND` chunk still has every pixel and decodes, because
+    /// libpng stops reading after the image data.
     ///
     /// - Parameters:
     ///   - data: The encoded bytes.
@@ -17,8 +21,10 @@ extension Image {
     ///   - limits: The pixel budget (applied to the file's full size) and the damaged-JPEG policy.
     ///   - reduction: 1 (the default), 2, 4 or 8: return an image of
     ///     `ceil(width / reduction)` x `ceil(height / reduction)` pixels. JPEGs are decoded at
-    ///     that size directly in the DCT domain (much faster; see
-    ///     ``ImageHeader/reduction(forLetterboxToWidth:height:)``); PNGs are decoded in full and
+    ///     that size directly in the DCT domain, which skips most of the inverse transform,
+    ///     colour conversion and upsampling but not the entropy decoding (about 15% faster at
+    ///     reduction 2 for a detailed 640x480 photo); see
+    ///     ``ImageHeader/reduction(forLetterboxToWidth:height:)``. PNGs are decoded in full and
     ///     resized bilinearly.
     /// - Throws: ``ImageError/empty(source:)``, ``ImageError/unknownFormat(source:)``,
     ///   ``ImageError/tooLarge(source:width:height:limit:)`` or

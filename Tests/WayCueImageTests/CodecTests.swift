@@ -248,3 +248,36 @@ import Testing
         #expect(header(100, 100).reduction(forLetterboxToWidth: 320, height: 320) == 1)
     }
 }
+
+@Suite struct ConcurrentDecodeTests {
+    /// Decoders keep all state per call (libjpeg's error jump buffer, libpng's control block),
+    /// so parallel decodes of good and bad data agree with serial ones.
+    @Test func parallelDecodesMatchSerialOnes() throws {
+        let jpeg = try TestSupport.smoothImage(width: 64, height: 48).jpegData()
+        let png = try TestSupport.noisyImage(width: 33, height: 17, format: .rgb8, seed: 41).pngData()
+        let bad = Array(jpeg.prefix(jpeg.count / 2))
+        let expectedJPEG = try Image.decode(jpeg), expectedPNG = try Image.decode(png)
+        let mismatches = Counter()
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            var ok = true
+            switch i % 3 {
+            case 0: ok = (try? Image.decode(jpeg)) == expectedJPEG
+            case 1: ok = (try? Image.decode(png)) == expectedPNG
+            default:
+                do { _ = try Image.decode(bad, source: "bad-\(i)"); ok = false } catch {
+                    if case .corrupt(let source, _)? = error as? ImageError, source == "bad-\(i)" {} else { ok = false }
+                }
+            }
+            if !ok { mismatches.increment() }
+        }
+        #expect(mismatches.value == 0)
+    }
+
+    /// A lock-protected count (Synchronization's Mutex needs macOS 15; the package supports 14).
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+}
