@@ -112,7 +112,7 @@ public final class WalkWorld {
             minX = min(minX, p.x - 10); maxX = max(maxX, p.x + 10); minY = min(minY, p.y - 10); maxY = max(maxY, p.y + 10)
         }
         let area = (maxX - minX) * (maxY - minY)
-        let texel = max(minimumTexel, (area / 8_000_000).squareRoot())
+        let texel = max(minimumTexel, (area / 12_000_000).squareRoot())
         var scene = SynthScene(camera: cam, ground: layout, groundBounds: [minX, minY, maxX, maxY], texel: texel,
                                objects: [], lighting: script.lighting, effects: script.effects, seed: script.seed)
         scene.objects = []
