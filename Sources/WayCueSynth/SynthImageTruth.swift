@@ -21,7 +21,7 @@ public struct SynthImageTruth: Sendable, Hashable, Codable {
         for (k, o) in scene.objects.enumerated() {
             let (d, b) = pose.distanceAndBearing(o.position)
             switch o.kind {
-            case .pole, .bollard, .cone, .stairs:
+            case .pole, .bollard, .cone, .stairs, .person:
                 obstacles.append(ObstacleTruth(name: o.name, objectClass: o.kind.labelClass?.rawValue ?? "", distance: r4(d),
                                                bearing: r4(b), visible: boxes[k] != nil, box: arr(boxes[k])))
             case .pedestrianSignal(let state, let countdown, _):

@@ -279,7 +279,7 @@ public final class SynthRenderer {
                 let k = id - base
                 let o = objects[k]
                 guard let cls = o.kind.labelClass else { continue }
-                if cls != .pole && cls != .bollard && cls != .cone && cls != .stairs {
+                if cls.isSignal {
                     // A signal is labelled by its state only when its lamps face the camera.
                     let fd = o.facing * .pi / 180
                     let toCam = SynthPoint2(x: view.posX - o.position.x, y: view.posY - o.position.y)

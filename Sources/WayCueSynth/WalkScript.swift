@@ -17,7 +17,7 @@ import Foundation
 /// crossing road 8m width 4m       # kerb here; the route crosses the road straight on
 /// light ped red for 8s then green for 10s then flashing 3s countdown
 /// light vehicle green for 10s then yellow for 3s then red for 8s
-/// obstacle cone at x=0.3 y=20 speed 1.2   # route frame: x right of the route, y along it
+/// obstacle person at x=0.3 y=20 speed 1.2 # route frame: x right of the route, y along it
 /// pause 2s at 5m                  # the walker stands still for 2 s at 5 m along the route
 /// duration 40s                    # optional; otherwise the walk ends with the route
 /// sun azimuth 220 elevation 40 strength 0.7
@@ -69,7 +69,7 @@ public struct WalkScript: Sendable, Hashable, Codable {
 
     /// An obstacle in the route frame.
     public struct Obstacle: Sendable, Hashable, Codable {
-        /// `cone`, `bollard`, `pole` or `stairs`.
+        /// `cone`, `bollard`, `pole`, `stairs` or `person`.
         public var kind: String
         /// Metres right of the route.
         public var x: Double
@@ -315,8 +315,8 @@ struct WalkParser {
                 guard !phases.isEmpty else { throw fail("'light' needs at least one phase, e.g. 'light ped red for 8s then green for 10s'") }
                 s.lights.append(.init(kind: kind, phases: phases, countdown: countdown, crossing: crossings - 1, line: line))
             case "obstacle":
-                guard let kind = it.next()?.lowercased(), ["cone", "bollard", "pole", "stairs"].contains(kind) else {
-                    throw fail("'obstacle' needs a kind: cone, bollard, pole or stairs")
+                guard let kind = it.next()?.lowercased(), ["cone", "bollard", "pole", "stairs", "person"].contains(kind) else {
+                    throw fail("'obstacle' needs a kind: cone, bollard, pole, stairs or person")
                 }
                 var x: Double?, y: Double?, speed = 0.0, height = 0.0
                 while let word = it.next() {

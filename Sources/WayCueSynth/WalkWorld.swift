@@ -327,9 +327,10 @@ public final class WalkWorld {
             case "cone": kind = .cone(height: o.height > 0 ? o.height : 0.7)
             case "bollard": kind = .bollard(height: o.height > 0 ? o.height : 0.9, radius: 0.1)
             case "pole": kind = .pole(height: o.height > 0 ? o.height : 3.5, radius: 0.06)
+            case "person": kind = .person(height: o.height > 0 ? o.height : 1.72, clothes: i)
             default: kind = .stairs(steps: 4, width: 2.5)
             }
-            let (_, h) = route.pose(at: o.y)
+            let (_, h) = route.pose(at: o.y - o.speed * t)
             out.append(SynthObject(kind, at: p, facing: h + 180, name: names[i]))
         }
         let lightNames = Self.lightNames(script)

@@ -57,6 +57,7 @@ private func projectedBounds(_ o: SynthObject, view: SynthView) -> (Double, Doub
         SynthObject(.bollard(height: 0.9, radius: 0.1), at: SynthPoint2(x: 1.0, y: 5)),
         SynthObject(.pedestrianSignal(state: .red, countdown: nil, elevation: 1.6), at: SynthPoint2(x: 0.2, y: 8)),
         SynthObject(.vehicleSignal(state: .green, elevation: 1.8), at: SynthPoint2(x: -0.8, y: 9)),
+        SynthObject(.person(height: 1.75, clothes: 3), at: SynthPoint2(x: 0.5, y: 6), facing: 160),
     ])
     func labelBoxIsTightAroundTheProjectedSilhouette(object: SynthObject) throws {
         let scene = plainScene(objects: [object])
