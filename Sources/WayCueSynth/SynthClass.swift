@@ -25,6 +25,14 @@ public enum SynthClass: String, Sendable, Hashable, Codable, CaseIterable {
     /// The canonical names in YOLO id order.
     public static var canonicalNames: [String] { allCases.map(\.rawValue) }
 
+    /// Whether the class is a signal state (labelled only when the lamps face the camera).
+    public var isSignal: Bool {
+        switch self {
+        case .pedRed, .pedGreen, .vehicleRed, .vehicleYellow, .vehicleGreen: return true
+        default: return false
+        }
+    }
+
     /// Whether the class is drawn on the ground (and so has a per-pixel mask).
     public var isGroundMarking: Bool {
         self == .tactileGuide || self == .tactileWarning || self == .crosswalk

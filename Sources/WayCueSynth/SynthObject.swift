@@ -34,6 +34,9 @@ public enum SynthObjectKind: Sendable, Hashable, Codable {
     case building(width: Double, depth: Double, height: Double, shade: Double)
     /// A raised kerb stone run along the object's facing (scenery, not labelled).
     case kerb(length: Double, height: Double)
+    /// A standing pedestrian made of boxes (legs, torso, arms, head), `height` metres tall,
+    /// clothes from a small palette (`clothes` picks one).
+    case person(height: Double, clothes: Int)
 
     /// The label class this object carries now, `nil` for scenery and dark signals.
     public var labelClass: SynthClass? {
@@ -49,6 +52,7 @@ public enum SynthObjectKind: Sendable, Hashable, Codable {
             case .green: return .vehicleGreen; case .dark: return nil
             }
         case .stairs: return .stairs
+        case .person: return .person
         case .building, .kerb: return nil
         }
     }
@@ -56,7 +60,7 @@ public enum SynthObjectKind: Sendable, Hashable, Codable {
     /// Whether the cue layer treats this as an obstacle on the walker's way.
     public var isObstacle: Bool {
         switch self {
-        case .pole, .bollard, .cone, .stairs: return true
+        case .pole, .bollard, .cone, .stairs, .person: return true
         default: return false
         }
     }
@@ -195,6 +199,27 @@ enum SynthMesh {
                 faces += box(at: centre, facing: o.facing, width: width, depth: 0.3, z0: 0, height: 0.16 * Double(i + 1),
                              color: SynthColor(170 * k, 166 * k, 158 * k))
             }
+            return faces
+        case .person(let height, let clothes):
+            let k = height / 1.75
+            let h = o.facing * .pi / 180
+            let r = SynthPoint2(x: cos(h), y: -sin(h))
+            let shirts = [SynthColor(40, 60, 120), SynthColor(150, 30, 30), SynthColor(60, 60, 60), SynthColor(200, 200, 190),
+                          SynthColor(40, 100, 60), SynthColor(180, 140, 40)]
+            let shirt = shirts[abs(clothes) % shirts.count]
+            let trousers = abs(clothes) % 2 == 0 ? SynthColor(35, 38, 48) : SynthColor(70, 60, 50)
+            let skin = [SynthColor(224, 180, 150), SynthColor(170, 120, 90), SynthColor(110, 75, 55)][abs(clothes / 7) % 3]
+            var faces: [SynthFace] = []
+            for side in [-1.0, 1.0] {
+                faces += box(at: c + r * (side * 0.1 * k), facing: o.facing, width: 0.13 * k, depth: 0.15 * k, z0: 0,
+                             height: 0.86 * k, color: trousers)
+                faces += box(at: c + r * (side * 0.27 * k), facing: o.facing, width: 0.09 * k, depth: 0.1 * k, z0: 0.82 * k,
+                             height: 0.6 * k, color: shirt.scaled(0.9))
+            }
+            faces += box(at: c, facing: o.facing, width: 0.42 * k, depth: 0.24 * k, z0: 0.84 * k, height: 0.62 * k, color: shirt)
+            faces += cylinder(at: c, bands: [(1.46 * k, 1.52 * k, 0.05 * k, 0.05 * k, skin),
+                                             (1.52 * k, 1.75 * k, 0.1 * k, 0.09 * k, skin)], sides: 8,
+                              cap: SynthColor(40, 30, 25))
             return faces
         case .kerb(let length, let height):
             return box(at: c, facing: o.facing, width: 0.15, depth: length, z0: 0, height: height,

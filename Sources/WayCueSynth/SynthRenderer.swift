@@ -124,6 +124,8 @@ public final class SynthRenderer {
                         let tx0 = (wx0 - map.originX) / texel, ty0 = (wy0 - map.originY) / texel
                         let tdx = dx * view.rightX / texel, tdy = dx * view.rightY / texel
                         let (lw, lh) = map.levelSizes[level]
+                        // Near rows see texels larger than pixels: filter bilinearly there.
+                        let magnify = level == 0 && footprint < texel * 0.9
                         let scale = 1 / Double(1 << level)
                         map.levels[level].withUnsafeBufferPointer { tex in
                             for u in 0..<w {
@@ -131,8 +133,12 @@ public final class SynthRenderer {
                                 var p = far
                                 var gid: UInt16 = 0
                                 if tx >= 0 && ty >= 0 && tx < Double(map.width) && ty < Double(map.height) && fwd < 400 {
-                                    let lx = min(lw - 1, Int(tx * scale)), ly = min(lh - 1, Int(ty * scale))
-                                    p = tex[ly * lw + lx]
+                                    if magnify {
+                                        p = Self.bilinear(tex, lw, lh, tx - 0.5, ty - 0.5)
+                                    } else {
+                                        let lx = min(lw - 1, Int(tx * scale)), ly = min(lh - 1, Int(ty * scale))
+                                        p = tex[ly * lw + lx]
+                                    }
                                     gid = UInt16(gids[Int(ty) * map.width + Int(tx)])
                                 }
                                 let o = (rowBase + u) * 3
@@ -147,6 +153,24 @@ public final class SynthRenderer {
                 }
             }
         }
+    }
+
+    /// Bilinear sample of a packed 0x00BBGGRR texture at texel coordinates (centres at +0.5).
+    @inline(__always)
+    static func bilinear(_ tex: UnsafeBufferPointer<UInt32>, _ w: Int, _ h: Int, _ x: Double, _ y: Double) -> UInt32 {
+        let fx = max(0, min(Double(w - 1) - 1e-6, x)), fy = max(0, min(Double(h - 1) - 1e-6, y))
+        let x0 = Int(fx), y0 = Int(fy)
+        let x1 = min(w - 1, x0 + 1), y1 = min(h - 1, y0 + 1)
+        let ax = UInt32((fx - Double(x0)) * 256), ay = UInt32((fy - Double(y0)) * 256)
+        let a = tex[y0 * w + x0], b = tex[y0 * w + x1], c = tex[y1 * w + x0], d = tex[y1 * w + x1]
+        // Red and blue lanes together, then green.
+        let rbTop = ((a & 0xFF00FF) * (256 - ax) + (b & 0xFF00FF) * ax) >> 8 & 0xFF00FF
+        let rbBot = ((c & 0xFF00FF) * (256 - ax) + (d & 0xFF00FF) * ax) >> 8 & 0xFF00FF
+        let gTop = ((a & 0xFF00) * (256 - ax) + (b & 0xFF00) * ax) >> 8 & 0xFF00
+        let gBot = ((c & 0xFF00) * (256 - ax) + (d & 0xFF00) * ax) >> 8 & 0xFF00
+        let rb = (rbTop * (256 - ay) + rbBot * ay) >> 8 & 0xFF00FF
+        let g = (gTop * (256 - ay) + gBot * ay) >> 8 & 0xFF00
+        return rb | g
     }
 
     // MARK: Objects
@@ -255,7 +279,7 @@ public final class SynthRenderer {
                 let k = id - base
                 let o = objects[k]
                 guard let cls = o.kind.labelClass else { continue }
-                if cls != .pole && cls != .bollard && cls != .cone && cls != .stairs {
+                if cls.isSignal {
                     // A signal is labelled by its state only when its lamps face the camera.
                     let fd = o.facing * .pi / 180
                     let toCam = SynthPoint2(x: view.posX - o.position.x, y: view.posY - o.position.y)

@@ -109,6 +109,11 @@ public enum SynthSceneGenerator {
             objects.append(SynthObject(kind, at: SynthPoint2(x: p.x + rng.uniform(-0.1...0.1), y: p.y),
                                        facing: rng.uniform(0...360), name: "on_paving"))
         }
+        for i in 0..<(rng.chance(0.35) ? rng.int(1...3) : 0) {
+            objects.append(SynthObject(.person(height: rng.uniform(1.5...1.9), clothes: rng.int(0...41)),
+                                       at: SynthPoint2(x: rng.uniform(-3...3), y: rng.uniform(2.5...16)),
+                                       facing: rng.uniform(0...360), name: "person\(i)"))
+        }
         if rng.chance(0.1) {
             objects.append(SynthObject(.stairs(steps: rng.int(2...6), width: rng.uniform(1.5...4)),
                                        at: SynthPoint2(x: rng.uniform(-2...2), y: rng.uniform(4...12)),

@@ -17,7 +17,7 @@ import Foundation
 /// crossing road 8m width 4m       # kerb here; the route crosses the road straight on
 /// light ped red for 8s then green for 10s then flashing 3s countdown
 /// light vehicle green for 10s then yellow for 3s then red for 8s
-/// obstacle cone at x=0.3 y=20 speed 1.2   # route frame: x right of the route, y along it
+/// obstacle person at x=0.3 y=20 speed 1.2 # route frame: x right of the route, y along it
 /// pause 2s at 5m                  # the walker stands still for 2 s at 5 m along the route
 /// duration 40s                    # optional; otherwise the walk ends with the route
 /// sun azimuth 220 elevation 40 strength 0.7
@@ -69,7 +69,7 @@ public struct WalkScript: Sendable, Hashable, Codable {
 
     /// An obstacle in the route frame.
     public struct Obstacle: Sendable, Hashable, Codable {
-        /// `cone`, `bollard`, `pole` or `stairs`.
+        /// `cone`, `bollard`, `pole`, `stairs` or `person`.
         public var kind: String
         /// Metres right of the route.
         public var x: Double
@@ -88,24 +88,43 @@ public struct WalkScript: Sendable, Hashable, Codable {
         public var seconds: Double
     }
 
+    /// Name of the walk (`name`).
     public var name: String = "walk"
+    /// Seed of textures, noise and shake (`seed`).
     public var seed: UInt64 = 1
+    /// Camera height override, metres (`camera height`).
     public var cameraHeight: Double?
+    /// Camera pitch override, degrees down (`camera pitch`).
     public var cameraPitch: Double?
+    /// Horizontal field of view override, degrees (`camera hfov`).
     public var cameraHFOV: Double?
+    /// Ground surface (`ground`).
     public var ground: GroundMaterial = .sidewalk
+    /// Paving colour (`paving style`).
     public var pavingColor: PavingColor = .yellow
+    /// Paving width, metres (`paving style width`).
     public var pavingWidth: Double = 0.3
+    /// Paving wear 0...1 (`paving style wear`).
     public var pavingWear: Double = 0.1
+    /// Walking speed, m/s (`walker speed`).
     public var walkerSpeed: Double = 1.2
+    /// Lateral offset right of the route, metres (`walker offset`).
     public var walkerOffset: Double = 0
+    /// Route pieces in order (`paving`, `crossing`).
     public var route: [RoutePiece] = []
+    /// Signal heads (`light`).
     public var lights: [Light] = []
+    /// Obstacles (`obstacle`).
     public var obstacles: [Obstacle] = []
+    /// Stops of the walker (`pause`).
     public var pauses: [Pause] = []
+    /// Maximum length in seconds (`duration`).
     public var duration: Double?
+    /// Light (`sun`, `exposure`).
     public var lighting = SynthLighting()
+    /// Sensor effects (`noise`, `blur`, `jpeg`).
     public var effects = SynthEffects()
+    /// Body-shake scale (`shake`).
     public var shake: Double = 1
 
     /// Creates an empty script (a walk of nothing).
@@ -296,8 +315,8 @@ struct WalkParser {
                 guard !phases.isEmpty else { throw fail("'light' needs at least one phase, e.g. 'light ped red for 8s then green for 10s'") }
                 s.lights.append(.init(kind: kind, phases: phases, countdown: countdown, crossing: crossings - 1, line: line))
             case "obstacle":
-                guard let kind = it.next()?.lowercased(), ["cone", "bollard", "pole", "stairs"].contains(kind) else {
-                    throw fail("'obstacle' needs a kind: cone, bollard, pole or stairs")
+                guard let kind = it.next()?.lowercased(), ["cone", "bollard", "pole", "stairs", "person"].contains(kind) else {
+                    throw fail("'obstacle' needs a kind: cone, bollard, pole, stairs or person")
                 }
                 var x: Double?, y: Double?, speed = 0.0, height = 0.0
                 while let word = it.next() {

@@ -112,7 +112,7 @@ public final class WalkWorld {
             minX = min(minX, p.x - 10); maxX = max(maxX, p.x + 10); minY = min(minY, p.y - 10); maxY = max(maxY, p.y + 10)
         }
         let area = (maxX - minX) * (maxY - minY)
-        let texel = max(minimumTexel, (area / 8_000_000).squareRoot())
+        let texel = max(minimumTexel, (area / 12_000_000).squareRoot())
         var scene = SynthScene(camera: cam, ground: layout, groundBounds: [minX, minY, maxX, maxY], texel: texel,
                                objects: [], lighting: script.lighting, effects: script.effects, seed: script.seed)
         scene.objects = []
@@ -327,9 +327,10 @@ public final class WalkWorld {
             case "cone": kind = .cone(height: o.height > 0 ? o.height : 0.7)
             case "bollard": kind = .bollard(height: o.height > 0 ? o.height : 0.9, radius: 0.1)
             case "pole": kind = .pole(height: o.height > 0 ? o.height : 3.5, radius: 0.06)
+            case "person": kind = .person(height: o.height > 0 ? o.height : 1.72, clothes: i)
             default: kind = .stairs(steps: 4, width: 2.5)
             }
-            let (_, h) = route.pose(at: o.y)
+            let (_, h) = route.pose(at: o.y - o.speed * t)
             out.append(SynthObject(kind, at: p, facing: h + 180, name: names[i]))
         }
         let lightNames = Self.lightNames(script)
@@ -461,4 +462,7 @@ public final class WalkWorld {
 }
 
 /// Rounds to 4 decimals for readable ground truth.
-func r4(_ v: Double) -> Double { (v * 10_000).rounded() / 10_000 }
+func r4(_ v: Double) -> Double {
+    let r = (v * 10_000).rounded() / 10_000
+    return r == 0 ? 0 : r  // no "-0" in the JSON
+}

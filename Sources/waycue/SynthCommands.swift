@@ -85,7 +85,9 @@ struct SynthImagesCommand: AsyncParsableCommand {
         discussion: """
             Writes DIR/data.yaml, DIR/{train,valid}/images/*.jpg, DIR/{train,valid}/labels/*.txt \
             (YOLO: class cx cy w h, canonical WayCue class ids) and DIR/{train,valid}/masks/*.png \
-            (per-pixel ground markings: 1 tactile_guide, 2 tactile_warning, 3 crosswalk).
+            (per-pixel ground markings: 1 tactile_guide, 2 tactile_warning, 3 crosswalk) and \
+            DIR/{train,valid}/truth/*.json (distance and bearing of obstacles and lights, light \
+            states, paving offset and heading).
 
             Example:
               waycue synth images --count 1000 --out synth-data --seed 1 --size 640x480
@@ -128,16 +130,18 @@ struct SynthImagesCommand: AsyncParsableCommand {
         }
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
-        for split in ["train", "valid"] { for kind in ["images", "labels", "masks"] {
+        for split in ["train", "valid"] { for kind in ["images", "labels", "masks", "truth"] {
             try makeSynthDirectory("\(out)/\(split)/\(kind)")
         } }
         // At least one valid image whenever there are two or more.
         let validEvery = validFraction > 0 ? max(1, count >= 2 ? min(count, Int((1 / validFraction).rounded())) : Int((1 / validFraction).rounded())) : Int.max
         var counts = [String: Int]()
+        let truthEncoder = JSONEncoder()
+        truthEncoder.outputFormatting = [.sortedKeys]
         var splitCounts = ["train": 0, "valid": 0]
         for i in 0..<count {
             let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            let (frame, _) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
+            let (frame, scene) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
             let split = (i % validEvery == validEvery - 1) ? "valid" : "train"
             splitCounts[split, default: 0] += 1
             let name = String(format: "synth_%06d", i)
@@ -146,6 +150,9 @@ struct SynthImagesCommand: AsyncParsableCommand {
                 try frame.markingMask().write(to: "\(out)/\(split)/masks/\(name).png")
             } catch { throw SynthCommandError.io("\(error)") }
             try writeSynthText(frame.yoloText(), to: "\(out)/\(split)/labels/\(name).txt")
+            let truth = SynthImageTruth(scene: scene, frame: frame)
+            try writeSynthText(String(decoding: try truthEncoder.encode(truth), as: UTF8.self) + "\n",
+                               to: "\(out)/\(split)/truth/\(name).json")
             for l in frame.labels { counts[l.objectClass.rawValue, default: 0] += 1 }
         }
         let names = SynthClass.canonicalNames.map { "'\($0)'" }.joined(separator: ", ")
@@ -216,6 +223,7 @@ struct SynthWalkCommand: AsyncParsableCommand {
         abstract: "Render a scripted walk (.walk file) to frames with its ground-truth timeline.",
         discussion: """
             Writes DIR/frames/frame_NNNNNN.png (or .jpg), DIR/labels/frame_NNNNNN.txt (YOLO), \
+            DIR/masks/frame_NNNNNN.png (1 tactile_guide, 2 tactile_warning, 3 crosswalk), \
             DIR/truth.jsonl (one JSON object per frame: t, walker pose, paving offset/heading, \
             obstacles and lights with distance/bearing/state, labels, events) and DIR/events.jsonl. \
             The walk format is documented in datasets/walks/README.md. Exit code 2 for a bad walk file.
@@ -256,6 +264,7 @@ struct SynthWalkCommand: AsyncParsableCommand {
         if !noFrames {
             try makeSynthDirectory("\(out)/frames")
             try makeSynthDirectory("\(out)/labels")
+            try makeSynthDirectory("\(out)/masks")
         }
         let n = world.frameCount(fps: fps)
         var truthLines = ""
@@ -272,6 +281,7 @@ struct SynthWalkCommand: AsyncParsableCommand {
                 if !noFrames {
                     try frame.image.write(to: "\(out)/frames/\(name).\(format)", quality: 90)
                     try writeSynthText(frame.yoloText(), to: "\(out)/labels/\(name).txt")
+                    try frame.markingMask().write(to: "\(out)/masks/\(name).png")
                 }
                 if mjpeg { mjpegData.append(contentsOf: try frame.image.jpegData(quality: 85)) }
                 try y4mWriter?.append(frame.image)

@@ -57,6 +57,7 @@ private func projectedBounds(_ o: SynthObject, view: SynthView) -> (Double, Doub
         SynthObject(.bollard(height: 0.9, radius: 0.1), at: SynthPoint2(x: 1.0, y: 5)),
         SynthObject(.pedestrianSignal(state: .red, countdown: nil, elevation: 1.6), at: SynthPoint2(x: 0.2, y: 8)),
         SynthObject(.vehicleSignal(state: .green, elevation: 1.8), at: SynthPoint2(x: -0.8, y: 9)),
+        SynthObject(.person(height: 1.75, clothes: 3), at: SynthPoint2(x: 0.5, y: 6), facing: 160),
     ])
     func labelBoxIsTightAroundTheProjectedSilhouette(object: SynthObject) throws {
         let scene = plainScene(objects: [object])
@@ -145,5 +146,32 @@ private func projectedBounds(_ o: SynthObject, view: SynthView) -> (Double, Doub
             #expect(abs(wrapDegrees(n.heading - h)) < 1e-6)
         }
         #expect(abs(path.end.1 - 20) < 1e-9)
+    }
+}
+
+@Suite struct ImageTruthTests {
+    @Test func distanceAndBearingFollowTheWalkerConventions() throws {
+        let camera = CameraModel(imageWidth: 160, imageHeight: 120, horizontalFOVDegrees: 70, height: 1.3, pitchDegrees: 15)
+        var path = SynthPath(start: SynthPoint2(x: 0.4, y: -1), heading: -10)
+        path.straight(8)
+        let scene = SynthScene(camera: camera, ground: GroundLayout(strips: [GuideStrip(path: path)]),
+                               groundBounds: [-4, -1, 4, 20], texel: 0.05,
+                               objects: [SynthObject(.cone(height: 0.7), at: SynthPoint2(x: 1, y: 5), name: "c"),
+                                         SynthObject(.pedestrianSignal(state: .red, countdown: nil, elevation: 2.2),
+                                                     at: SynthPoint2(x: -1, y: 9), name: "p")],
+                               lighting: SynthLighting(sunStrength: 0), seed: 1)
+        let frame = SynthRenderer(scene: scene).render(pose: WalkerPose())
+        let truth = SynthImageTruth(scene: scene, frame: frame)
+        let cone = try #require(truth.obstacles.first)
+        #expect(abs(cone.distance - (26.0).squareRoot()) < 1e-3)
+        #expect(abs(cone.bearing - atan(1.0 / 5) * 180 / .pi) < 1e-3)
+        #expect(cone.visible)
+        let light = try #require(truth.lights.first)
+        #expect(light.bearing < 0 && light.lit == "red" && light.objectClass == "ped_red")
+        // The paving starts 0.4 m right, 1 m behind the walker and leads 10 degrees to the
+        // left: its centre line passes 0.4 - tan(10 deg) = 0.22 m right, 0.22 cos(10 deg) away.
+        let paving = try #require(truth.paving)
+        #expect(abs(paving.heading + 10) < 1e-6)
+        #expect(abs(paving.offset - (0.4 - tan(10 * Double.pi / 180)) * cos(10 * Double.pi / 180)) < 1e-3)
     }
 }

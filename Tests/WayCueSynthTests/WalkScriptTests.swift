@@ -111,6 +111,15 @@ private func walkFile(_ name: String) -> String {
                 let s = try WalkScript(parsing: text, source: "fuzz")
                 #expect(!s.route.isEmpty)
                 parsed += 1
+                if parsed % 15 == 1 {
+                    // Whatever parses also simulates and renders (tiny frames, coarse ground).
+                    let world = WalkWorld(script: s, imageWidth: 32, imageHeight: 24, minimumTexel: 0.25)
+                    let n = world.frameCount(fps: 1)
+                    #expect(n >= 1)
+                    let (frame, truth) = world.frame(index: n - 1, fps: 1)
+                    #expect(frame.image.width == 32)
+                    #expect(truth.events.last?.type == "end")
+                }
             } catch {
                 #expect(error.line >= 0 && error.line <= lines)
                 #expect(!error.message.isEmpty)
