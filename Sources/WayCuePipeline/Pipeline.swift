@@ -258,8 +258,10 @@ public final class Pipeline: @unchecked Sendable {
         guard let frame else { return nil }
         let t1 = MonotonicClock.now()
         if let received = frame.receivedAt {
+            // The camera layer may have held the frame before this call: that wait is in
+            // frame-to-cue, not in decode.
             record(.capture, max(0, received - t0))
-            record(.decode, max(0, t1 - received))
+            record(.decode, max(0, t1 - max(t0, received)))
         } else {
             record(.capture, t1 - t0)
         }
