@@ -74,7 +74,7 @@ public struct PipelineReport: Sendable {
 /// let source = try FrameSources.open("/dev/video0")
 /// let pipeline = try Pipeline(source: source, detector: detector,
 ///                             sinks: [JSONLinesCueSink(handle: .standardOutput)])
-/// let signals = ShutdownSignals { _ in pipeline.stop() }
+/// let signals = ShutdownSignals { _, _ in pipeline.stop() }
 /// let report = pipeline.run()   // blocks until the source ends or stop()
 /// print(report.stats.table())
 /// ```
@@ -443,6 +443,12 @@ public final class Pipeline: @unchecked Sendable {
             _ = captureDone.wait(timeout: .now() + options.shutdownGraceSeconds)
         }
         source.close()
+        state.lock()
+        if slot != nil {  // captured after the detector stopped
+            slot = nil
+            withStats { $0.framesDropped += 1 }
+        }
+        state.unlock()
         timer.cancel()
         cueQueue.sync {}  // every queued frame has been fed
     }
@@ -469,6 +475,10 @@ public final class Pipeline: @unchecked Sendable {
             state.lock()
             while slot == nil && !captureFinished && !stopRequested { state.wait() }
             if stopRequested || slot == nil {
+                if slot != nil {  // stopping: the waiting frame is never processed
+                    slot = nil
+                    withStats { $0.framesDropped += 1 }
+                }
                 state.unlock()
                 return
             }

@@ -11,7 +11,7 @@ import Darwin
 /// sources, so the handler may do anything, unlike a C signal handler), for a clean shutdown:
 ///
 /// ```swift
-/// let signals = ShutdownSignals { _ in pipeline.stop() }
+/// let signals = ShutdownSignals { _, _ in pipeline.stop() }
 /// let report = try pipeline.run()
 /// signals.cancel()
 /// ```

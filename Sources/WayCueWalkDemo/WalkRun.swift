@@ -140,13 +140,16 @@ public enum WalkRun {
     ///   - name: For messages.
     ///   - options: Settings.
     ///   - outputDirectory: Where to write the files (created); `nil` writes nothing.
+    ///   - detector: The detector; `nil` uses the walk's ground truth (``GroundTruthDetector``
+    ///     with ``WalkRunOptions/noise``), the demo's default while no trained model ships.
     ///   - onCue: Called for each cue as it happens.
     public static func run(script: WalkScript, name: String, options: WalkRunOptions = WalkRunOptions(),
-                           outputDirectory: URL? = nil,
+                           outputDirectory: URL? = nil, detector custom: (any ObjectDetecting)? = nil,
                            onCue: (@Sendable (CueMoment) -> Void)? = nil) throws(WalkRunError) -> WalkRunResult {
         let source = WalkFrameSource(script: script, name: name, width: options.width, height: options.height,
                                      fps: options.fps, speed: options.mode == .live ? .recorded : .asFastAsPossible)
-        let detector = GroundTruthDetector(book: source.truth, noise: options.noise)
+        let detector: any ObjectDetecting = custom ?? GroundTruthDetector(book: source.truth, noise: options.noise)
+        let isTruth = detector is GroundTruthDetector
         var pipelineOptions = PipelineOptions()
         pipelineOptions.mode = options.mode
         pipelineOptions.inputSize = options.inputSize
@@ -194,11 +197,12 @@ public enum WalkRun {
                                    detector: detector.modelID, files: files)
         if let files {
             if let error = report.sinkErrors.first { throw .unwritable(path: files.cuesWAV.path, reason: error) }
-            let sheet = contactSheet(moments: moments, title: "\(name): \(groundTruthNotice)")
+            let sheet = contactSheet(moments: moments,
+                                     title: "\(name): " + (isTruth ? groundTruthNotice : "detector \(detector.modelID)"))
             do { try sheet.write(to: files.contactSheet.path) } catch {
                 throw .unwritable(path: files.contactSheet.path, reason: error.description)
             }
-            do { try summaryJSON(result, name: name, speech: wav?.speech != nil).write(to: files.summary) } catch {
+            do { try summaryJSON(result, name: name, speech: wav?.speech != nil, truth: isTruth).write(to: files.summary) } catch {
                 throw .unwritable(path: files.summary.path, reason: error.localizedDescription)
             }
         }
@@ -247,7 +251,7 @@ public enum WalkRun {
         return out
     }
 
-    static func summaryJSON(_ result: WalkRunResult, name: String, speech: Bool) throws -> Data {
+    static func summaryJSON(_ result: WalkRunResult, name: String, speech: Bool, truth: Bool) throws -> Data {
         struct Check: Encodable { var name: String; var passed: Bool; var detail: String }
         struct Summary: Encodable {
             var walk: String
@@ -262,7 +266,7 @@ public enum WalkRun {
                 case walk, detector, notice, speech, cues, checks, endReason = "end_reason", stats
             }
         }
-        let s = Summary(walk: name, detector: result.detector, notice: groundTruthNotice,
+        let s = Summary(walk: name, detector: result.detector, notice: truth ? groundTruthNotice : "detections from the model \(result.detector)",
                         speech: speech ? "espeak-ng" : "earcons only (espeak-ng not found)",
                         cues: result.moments.count,
                         checks: result.checks.map { Check(name: $0.name, passed: $0.passed, detail: $0.detail) },

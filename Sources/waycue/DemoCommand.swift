@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WayCueCues
+import WayCueDetector
 import WayCuePipeline
 import WayCueWalkDemo
 
@@ -21,7 +22,8 @@ struct DemoCommand: ParsableCommand {
               waycue demo
               waycue demo --out /tmp/demo --language zh
             Exit status: 0 when every check holds, 1 when a check of the cues against the walk's \
-            ground truth fails, 73 when the output folder cannot be written.
+            ground truth fails, 69 when --detector model finds no model, 73 when the output folder \
+            cannot be written.
             """)
 
     @Option(name: .long, help: "Output folder.")
@@ -33,6 +35,12 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Drop each ground-truth label with this probability (0...0.9), seeded.")
     var dropout = 0.0
 
+    @Option(name: .long, help: "Detector: truth (the walk's exact labels; the default while no trained model ships) or model.")
+    var detector: RunDetectorKind = .truth
+
+    @Option(name: .long, help: "Model file for --detector model (default: the bundled model).")
+    var model: String?
+
     @Flag(name: .long, help: "Play the walk at its real pace (about 37 s) instead of as fast as it renders.")
     var realtime = false
 
@@ -41,6 +49,8 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         guard ["en", "zh"].contains(language) else { throw ValidationError("--language must be en or zh, got '\(language)'") }
+        guard detector != .none else { throw ValidationError("--detector must be truth or model") }
+        if model != nil && detector != .model { throw ValidationError("--model needs --detector model") }
         guard (0...0.9).contains(dropout) else { throw ValidationError("--dropout must be 0...0.9, got \(dropout)") }
     }
 
@@ -48,7 +58,16 @@ struct DemoCommand: ParsableCommand {
         let script = try DemoWalk.script()
         let dir = URL(fileURLWithPath: out)
         let json = self.json
-        FileHandle.standardError.write(Data("waycue demo: \(WalkRun.groundTruthNotice)\n".utf8))
+        // The lead switches the default to the trained model (`Detector.default`) when it ships.
+        var custom: (any ObjectDetecting)?
+        if detector == .model {
+            do { custom = try makeDetector(modelPath: model, threads: 1) } catch {
+                FileHandle.standardError.write(Data("waycue demo: \(error)\n".utf8))
+                throw ExitCode(69)
+            }
+        }
+        let notice = "waycue demo: " + (custom.map { "detector \($0.modelID)" } ?? WalkRun.groundTruthNotice)
+        if json { FileHandle.standardError.write(Data((notice + "\n").utf8)) } else { emit(notice) }
         if !json { emit("Cue timeline of the demo walk (seconds into the walk):") }
         var options = WalkRunOptions()
         options.language = language
@@ -56,7 +75,7 @@ struct DemoCommand: ParsableCommand {
         options.mode = realtime ? .live : .everyFrame
         let result: WalkRunResult
         do {
-            result = try WalkRun.run(script: script, name: "demo.walk", options: options, outputDirectory: dir) { moment in
+            result = try WalkRun.run(script: script, name: "demo.walk", options: options, outputDirectory: dir, detector: custom) { moment in
                 let cue = moment.cue
                 if json { emit(JSONLinesCueSink.line(for: cue)) } else if cue.kind != .tone {
                     emit(String(format: "%6.1f s  %-9@ %@", cue.timestamp, cue.kind.rawValue as NSString, cue.text as NSString))

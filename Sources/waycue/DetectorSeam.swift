@@ -12,8 +12,9 @@ import WayCueDetector
 //
 // and give `Detector` the `ObjectDetecting` conformance (it already has `detect(_:)`; it needs
 // `modelID` and `classes`, e.g. `ObjectClass(name)` for each of `classNames`). Then switch
-// `waycue demo`'s default detector (DemoCommand.swift, `WalkRun`) to `Detector.default` and keep
-// the ground-truth detector behind `--detector truth`.
+// `waycue demo`'s default `--detector` (DemoCommand.swift) from `.truth` to `.model` (which
+// calls this function, so `Detector.default`), and `waycue bench pipeline`'s likewise; the
+// ground-truth detector stays available as `--detector truth`.
 // ============================================================================================
 
 /// No model-based detector is available in this build.
