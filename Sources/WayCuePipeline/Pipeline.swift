@@ -471,7 +471,18 @@ public final class Pipeline: @unchecked Sendable {
 
     private func detectionLoop() {
         var processed = 0
+        var lastStart = -Double.infinity
+        let minInterval = options.maxDetectionsPerSecond.map { 1 / $0 } ?? 0
         while true {
+            if minInterval > 0 {
+                // Rate cap: wait (newer frames keep replacing the waiting one), unless stopping.
+                let due = lastStart + minInterval
+                state.lock()
+                while !stopRequested, MonotonicClock.now() < due {
+                    _ = state.wait(until: Date(timeIntervalSinceNow: max(0.001, due - MonotonicClock.now())))
+                }
+                state.unlock()
+            }
             state.lock()
             while slot == nil && !captureFinished && !stopRequested { state.wait() }
             if stopRequested || slot == nil {
@@ -485,6 +496,7 @@ public final class Pipeline: @unchecked Sendable {
             let pending = slot!
             slot = nil
             state.unlock()
+            lastStart = MonotonicClock.now()
 
             guard let frame = detect(pending) else { continue }
             let processedAt = MonotonicClock.now() - clockOrigin

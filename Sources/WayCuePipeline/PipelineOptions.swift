@@ -26,6 +26,10 @@ public struct PipelineOptions: Sendable {
     public var cues = CueEngineConfiguration()
     /// Seconds between watchdog ticks of the cue engine.
     public var tickInterval = 0.1
+    /// Live mode: at most this many detections per second (a profile's `detectionFPS`, to save
+    /// power and heat); frames arriving in between are dropped as stale. `nil`: as fast as the
+    /// detector goes.
+    public var maxDetectionsPerSecond: Double?
     /// Stop after this many processed frames (`nil`: run until the source ends or ``Pipeline/stop()``).
     public var maxFrames: Int?
     /// ``PipelineMode/everyFrame`` only: keep ticking this long after the last frame, so cues that
@@ -51,6 +55,9 @@ public struct PipelineOptions: Sendable {
         }
         guard tickInterval.isFinite, tickInterval >= 0.01, tickInterval <= 5 else {
             throw .invalidOption(name: "tickInterval", reason: "must be 0.01...5 seconds, got \(tickInterval)")
+        }
+        if let rate = maxDetectionsPerSecond, !(rate.isFinite && rate > 0 && rate <= 1000) {
+            throw .invalidOption(name: "maxDetectionsPerSecond", reason: "must be in (0, 1000], got \(rate)")
         }
         if let maxFrames, maxFrames < 1 {
             throw .invalidOption(name: "maxFrames", reason: "must be at least 1, got \(maxFrames)")

@@ -100,6 +100,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("input-size"), help: "Detector input size (square letterbox), 0 for none.")
     var inputSize: Int?
 
+    @Option(name: .customLong("detection-fps"), help: "At most this many detections per second (live mode).")
+    var detectionFPS: Double?
+
     @Option(name: .long, help: "Detector threads.")
     var threads: Int?
 
@@ -143,6 +146,9 @@ struct RunCommand: ParsableCommand {
         if let fps, !(fps >= 0.5 && fps <= 240) { throw ValidationError("--fps must be 0.5...240, got \(fps)") }
         if let inputSize, !(inputSize == 0 || (32...4096).contains(inputSize)) {
             throw ValidationError("--input-size must be 0 or 32...4096, got \(inputSize)")
+        }
+        if let detectionFPS, !(detectionFPS > 0 && detectionFPS <= 1000) {
+            throw ValidationError("--detection-fps must be in (0, 1000], got \(detectionFPS)")
         }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
         if let language, !Phrasebook.bundledLanguages.contains(language) {
@@ -196,6 +202,7 @@ struct RunCommand: ParsableCommand {
         if let fps { s.fps = fps }
         if let inputSize { s.inputSize = inputSize }
         if let threads { s.threads = threads }
+        if let detectionFPS { s.detectionFPS = detectionFPS }
         if let language { s.language = language }
         return s
     }
@@ -321,6 +328,7 @@ struct RunCommand: ParsableCommand {
         options.language = s.language
         options.cues = cues
         options.maxFrames = maxFrames
+        options.maxDetectionsPerSecond = s.detectionFPS
         options.systemd = SystemdNotifier()
         let pipeline: Pipeline
         do {
@@ -368,6 +376,8 @@ struct RunSettings {
     var format: SourcePixelFormat?
     var inputSize = 320
     var threads = 1
+    /// At most this many detections per second (`nil`: no cap).
+    var detectionFPS: Double?
     var language = "en"
     var voice: String?
     var alsaPCM: String?
@@ -393,6 +403,7 @@ struct RunSettings {
         device = c.camera.device
         inputSize = c.detector.inputSize
         threads = c.detector.threads
+        detectionFPS = c.detector.detectionFPS > 0 ? Double(c.detector.detectionFPS) : nil
         voice = c.audio.voice
         alsaPCM = c.audio.alsaPCM
         geometry = c.geometry

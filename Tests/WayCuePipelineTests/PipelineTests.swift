@@ -71,6 +71,20 @@ import WayCueProfiles
         #expect(s.table().contains("frame_to_cue"))
     }
 
+    @Test func detectionRateCapDropsFramesInBetween() throws {
+        // Frames every 5 ms for about 1 s; detection capped at 20 per second.
+        let source = GeneratedSource(count: 200, interval: 0.005)
+        var options = PipelineOptions()
+        options.inputSize = 0
+        options.maxDetectionsPerSecond = 20
+        let report = try Pipeline(source: source, detector: SlowDetector(delay: 0), options: options).run()
+        let s = report.stats
+        #expect(s.framesCaptured == 200)
+        let fps = try #require(s.processedFramesPerSecond)
+        #expect(fps <= 21, "processed \(fps) frames/s with a cap of 20")
+        #expect(s.framesProcessed < 60 && s.framesDropped > 100)
+    }
+
     @Test func boxesAreMappedBackToFramePixels() throws {
         // 64x48 letterboxed to 128: scale 2, vertical padding 16 px.
         let source = GeneratedSource(count: 3)
