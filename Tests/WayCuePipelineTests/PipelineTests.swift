@@ -254,3 +254,28 @@ final class EventCounter: @unchecked Sendable {
         #expect(block[12345] == 2)
     }
 }
+
+@Suite struct StatsFormattingTests {
+    @Test func jsonAndTableCarryEveryStage() throws {
+        var stats = PipelineStats()
+        stats.framesCaptured = 10
+        stats.framesProcessed = 8
+        stats.framesDropped = 2
+        stats.processingSpanSeconds = 0.7
+        for v in [0.010, 0.012, 0.011, 0.050] { stats.histograms[.frameToCue, default: LatencyHistogram()].record(v) }
+        let data = try JSONEncoder().encode(stats)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["frames_dropped"] as? Int == 2)
+        #expect(abs((object["processed_fps"] as? Double ?? 0) - 10) < 1e-9)
+        let stages = try #require(object["stages"] as? [[String: Any]])
+        #expect(stages.map { $0["stage"] as? String } == PipelineStage.allCases.map(\.rawValue))
+        let f2c = try #require(stages.first { $0["stage"] as? String == "frame_to_cue" })
+        #expect(f2c["count"] as? Int == 4)
+        #expect(abs((f2c["maxMs"] as? Double ?? 0) - 50) < 0.01)
+        let back = try JSONDecoder().decode(PipelineStats.self, from: data)
+        #expect(back.framesProcessed == 8 && back.framesDropped == 2)
+        let table = stats.table()
+        #expect(table.split(separator: "\n").count == PipelineStage.allCases.count + 2)
+        #expect(table.contains("8 processed, 2 dropped stale"))
+    }
+}
