@@ -192,3 +192,12 @@ void wc_qgemm_compute(int level, const int8_t *w, long Kp, const uint8_t *packed
     wc_qgemm_portable(w, Kp, packed, N, m0, m1, nb0, nb1, comp, scale, bias, act, a0, a1, out,
                       ldo);
 }
+
+int wc_cpu_has_avx2(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}

@@ -5,6 +5,12 @@ func wc_dwScratch(_ input: TensorShape, _ c: Conv2DConfig) -> Int {
 }
 
 extension Conv2D {
+    func directScratch(_ input: TensorShape, _ out: TensorShape) -> Int {
+        wc_f32_direct_scratch(input.c, input.h, input.w, Int32(config.kernelH), Int32(config.strideH),
+                              Int32(config.padTop), Int32(config.padLeft), Int32(config.padBottom),
+                              Int32(config.padRight), out.w)
+    }
+
     /// The fast fp32 forward: GEMM for 1x1, direct SIMD kernel for depthwise 3x3/5x5,
     /// im2col + GEMM otherwise; bias and activation fused into the output pass.
     /// `scratch` must hold ``scratchFloats(for:threads:precision:)`` floats.
@@ -16,8 +22,14 @@ extension Conv2D {
             let xin = x.channel(0, n: n), yout = y.channel(0, n: n)
             switch path {
             case .pointwise:
-                sgemm(m: cfg.outChannels, n: outPlane, k: cfg.inChannels, a: weights, lda: cfg.inChannels,
-                      b: xin, ldb: outPlane, c: yout, ldc: outPlane)
+                if cfg.outChannels * outPlane * cfg.inChannels <= 1_100_000 {
+                    prepare()
+                    sgemmTransA(m: cfg.outChannels, n: outPlane, k: cfg.inChannels, at: transposedWeights,
+                                b: xin, ldb: outPlane, c: yout, ldc: outPlane)
+                } else {
+                    sgemm(m: cfg.outChannels, n: outPlane, k: cfg.inChannels, a: weights, lda: cfg.inChannels,
+                          b: xin, ldb: outPlane, c: yout, ldc: outPlane)
+                }
                 biasActivation(yout, channels: cfg.outChannels, plane: outPlane, pool: pool)
             case .depthwise:
                 let per = wc_dwScratch(x.shape, cfg)
@@ -31,6 +43,19 @@ extension Conv2D {
                     wc_f32_dwconv(xin, h, w, yout, ho, wo, wp, bp, Int32(cfg.kernelH), Int32(cfg.strideH),
                                   Int32(cfg.padTop), Int32(cfg.padLeft), Int32(cfg.padBottom), Int32(cfg.padRight),
                                   act, a0, a1, scratch + t * per, c0, c1)
+                }
+            case .direct:
+                let per = directScratch(x.shape, y.shape)
+                let tasks = min(pool.threads, cfg.outChannels)
+                let chunk = (cfg.outChannels + tasks - 1) / tasks
+                let (c, h, w, ho, wo) = (x.shape.c, x.shape.h, x.shape.w, y.shape.h, y.shape.w)
+                let (wp, bp) = (weights, bias)
+                pool.parallelFor(tasks) { t in
+                    let o0 = t * chunk, o1 = min(cfg.outChannels, o0 + chunk)
+                    if o0 >= o1 { return }
+                    wc_f32_conv_direct(xin, c, h, w, yout, ho, wo, wp, bp, Int32(cfg.kernelH), Int32(cfg.strideH),
+                                       Int32(cfg.padTop), Int32(cfg.padLeft), Int32(cfg.padBottom), Int32(cfg.padRight),
+                                       act, a0, a1, scratch + t * per, o0, o1)
                 }
             case .im2col:
                 let icg = cfg.inChannels / cfg.groups, ocg = cfg.outChannels / cfg.groups

@@ -19,6 +19,23 @@ public final class Conv2D: @unchecked Sendable {
     public let weights: UnsafeMutablePointer<Float>
     /// Bias (`outChannels` floats).
     public let bias: UnsafeMutablePointer<Float>
+    /// Pointwise convolutions: the weights transposed (`[in][out]`), for small GEMMs.
+    private(set) lazy var transposedWeights: UnsafeMutablePointer<Float> = {
+        let m = config.outChannels, k = config.weightCount / m
+        let t = alignedFloatAllocate(m * k)
+        for o in 0..<m { for i in 0..<k { t[i * m + o] = weights[o * k + i] } }
+        return t
+    }()
+    private var hasTransposed = false
+
+    /// Prepares derived weight layouts (call before timing; the runner does).
+    func prepare() {
+        if path == .pointwise {
+            _ = transposedWeights
+            hasTransposed = true
+        }
+    }
+
     /// The int8 form of the weights, once ``quantize(inputScale:)`` has run.
     public internal(set) var int8: QuantizedConvWeights?
 
@@ -53,6 +70,7 @@ public final class Conv2D: @unchecked Sendable {
     deinit {
         free(weights)
         free(bias)
+        if hasTransposed { free(transposedWeights) }
     }
 
     /// Folds a following batch norm (y = gamma * (x - mean) / sqrt(var + eps) + beta) into the
@@ -66,6 +84,7 @@ public final class Conv2D: @unchecked Sendable {
         for o in 0..<c {
             let s = gamma[o] / (variance[o] + epsilon).squareRoot()
             for i in 0..<per { weights[o * per + i] *= s }
+            if hasTransposed { for i in 0..<per { transposedWeights[i * c + o] = weights[o * per + i] } }
             bias[o] = (bias[o] - mean[o]) * s + beta[o]
         }
         int8 = nil
@@ -79,13 +98,18 @@ public final class Conv2D: @unchecked Sendable {
     }
 
     /// The path the fast forward takes.
-    enum Path { case pointwise, depthwise, im2col }
+    enum Path { case pointwise, depthwise, direct, im2col }
     var path: Path {
         if config.isPointwise { return .pointwise }
         if config.isDepthwise && config.kernelH == config.kernelW && (config.kernelH == 3 || config.kernelH == 5)
             && config.dilationH == 1 && config.dilationW == 1 && config.strideH == config.strideW
             && (config.strideH == 1 || config.strideH == 2) {
             return .depthwise
+        }
+        if config.groups == 1 && config.kernelH == config.kernelW && config.kernelH <= 7 && config.dilationH == 1
+            && config.dilationW == 1 && config.strideH == config.strideW && (config.strideH == 1 || config.strideH == 2)
+            && config.inChannels * config.kernelH * config.kernelW <= 64 {
+            return .direct
         }
         return .im2col
     }
@@ -98,13 +122,15 @@ public final class Conv2D: @unchecked Sendable {
         case .pointwise: n = 0
         case .depthwise:
             n = threads * wc_dwScratch(input, config) + 64
+        case .direct:
+            n = threads * directScratch(input, out) + 64
         case .im2col:
             let kg = config.inChannels / config.groups * config.kernelH * config.kernelW
             n = kg * out.plane + 64
         }
         if precision == .int8, int8 != nil {
             let k = config.inChannels * config.kernelH * config.kernelW
-            n += (wc_qgemm_packed_size(k, out.plane) + 3) / 4 + 64
+            n += k * out.plane + 64 + (wc_qgemm_packed_size(k, out.plane) + 3) / 4 + 64
         }
         return n
     }

@@ -90,11 +90,15 @@ public final class GraphRunner: @unchecked Sendable {
         }
         buffers = slotSize.map { alignedFloatAllocate($0) }
 
+        for n in g.nodes { if case .conv(let c) = n.op { c.prepare() } }
         // Scratch: the largest any step needs.
         var scratchFloats = 64
         for n in g.nodes {
             if case .conv(let c) = n.op {
                 scratchFloats = max(scratchFloats, c.scratchFloats(for: g.values[n.inputs[0]].shape, threads: pool.threads, precision: precision))
+            }
+            if case .pool(let p) = n.op {
+                scratchFloats = max(scratchFloats, pool.threads * Ops.poolScratch(g.values[n.inputs[0]].shape, g.values[n.output].shape, p) + 64)
             }
         }
         scratch = alignedFloatAllocate(scratchFloats)
@@ -157,7 +161,7 @@ public final class GraphRunner: @unchecked Sendable {
     }
 
     /// Runs the graph, calling `before(i)` ahead of node i (for calibration and debugging).
-    func run(observing before: (Int) -> Void) {
+    public func run(observing before: (Int) -> Void) {
         for i in steps.indices {
             before(i)
             execute(steps[i])
@@ -173,7 +177,7 @@ public final class GraphRunner: @unchecked Sendable {
             } else {
                 c.forward(s.inputs[0], s.output, scratch: scratch, pool: pool)
             }
-        case .pool(let p): Ops.pool(s.inputs[0], s.output, p, pool: pool)
+        case .pool(let p): Ops.pool(s.inputs[0], s.output, p, scratch: scratch, pool: pool)
         case .resize: Ops.resize(s.inputs[0], s.output, table: s.table!, pool: pool)
         case .concat: Ops.concat(s.inputs, s.output)
         case .concatShuffle(let g): Ops.concatShuffle(s.inputs, s.output, groups: g)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CWayCueKernels
 
 /// Pooling geometry.
 public struct PoolConfig: Hashable, Sendable {
@@ -78,9 +79,24 @@ public enum Ops {
 
     /// Fast pooling: the interior (where the window is fully inside) without bounds checks,
     /// the border through the reference path, split across the pool by channel.
-    public static func pool(_ x: TensorView, _ y: TensorView, _ p: PoolConfig, pool: ThreadPool) {
+    public static func pool(_ x: TensorView, _ y: TensorView, _ p: PoolConfig, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         if p.global || p.kind == .average {
             poolReference(x, y, p)
+            return
+        }
+        if p.stride <= 2 {
+            let per = poolScratch(x.shape, y.shape, p)
+            let planes = x.shape.n * x.shape.c
+            let tasks = min(pool.threads, planes)
+            let chunk = (planes + tasks - 1) / tasks
+            pool.parallelFor(tasks) { t in
+                let c0 = t * chunk, c1 = min(planes, c0 + chunk)
+                if c0 < c1 {
+                    wc_f32_maxpool(x.data, x.shape.h, x.shape.w, y.data, y.shape.h, y.shape.w, Int32(p.kernel),
+                                   Int32(p.stride), Int32(p.padTop), Int32(p.padLeft), Int32(p.padBottom),
+                                   Int32(p.padRight), scratch + t * per, c0, c1)
+                }
+            }
             return
         }
         let planes = x.shape.n * x.shape.c
@@ -111,6 +127,12 @@ public enum Ops {
                 }
             }
         }
+    }
+
+    /// Scratch floats per thread of the fast max pool.
+    static func poolScratch(_ x: TensorShape, _ y: TensorShape, _ p: PoolConfig) -> Int {
+        wc_f32_direct_scratch(1, x.h, x.w, Int32(p.kernel), Int32(p.stride), Int32(p.padTop), Int32(p.padLeft),
+                              Int32(p.padBottom), Int32(p.padRight), y.w)
     }
 
     // MARK: Resize

@@ -40,6 +40,8 @@ struct BenchEngineCommand: ParsableCommand {
     var warmup = 10
     @Flag(help: "Print one JSON object.")
     var json = false
+    @Flag(help: "Keep OpenBLAS's own kernel choice even when it under-uses this CPU.")
+    var keepBlasCore = false
     @Flag(name: .customLong("per-op"), help: "Print the per-op table (ms, GFLOP/s) of one profiled run.")
     var perOp = false
 
@@ -53,7 +55,18 @@ struct BenchEngineCommand: ParsableCommand {
         throw ValidationError("cannot find \(file); pass --param PATH or set WAYCUE_PEERS")
     }
 
+    /// Old OpenBLAS builds pick SSE3 kernels on CPUs they do not know; the core type can only be
+    /// chosen before the library loads, so re-execute with OPENBLAS_CORETYPE set.
+    func fixBLASCore() {
+        guard !keepBlasCore, getenv("OPENBLAS_CORETYPE") == nil, let core = BLASInfo.recommendedCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv) // returns only on failure: then run with what we have
+    }
+
     func run() throws {
+        fixBLASCore()
         guard let prec = Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or int8") }
         guard runs > 0, threads > 0 else { throw ValidationError("--runs and --threads must be positive") }
         let path = try resolveParam()
@@ -100,6 +113,17 @@ struct BenchEngineCommand: ParsableCommand {
         let gflop = g.flops / 1e9
         sample = Tensor(shape: TensorShape(c: 1, h: 1, w: 1))
         if perOp {
+            var allocAt = [Int](repeating: 0, count: runner.graph.nodes.count + 1)
+            var last = wc_alloc_count()
+            runner.run { i in
+                let now = wc_alloc_count()
+                if i > 0 { allocAt[i - 1] = now - last }
+                last = now
+            }
+            allocAt[runner.graph.nodes.count - 1] = wc_alloc_count() - last
+            for (i, a) in allocAt.enumerated() where a > 0 {
+                print("allocations in \(runner.graph.nodes[i].name) (\(runner.graph.nodes[i].op.name)): \(a)")
+            }
             runner.profiling = true
             runner.run()
             runner.profiling = false
@@ -115,7 +139,7 @@ struct BenchEngineCommand: ParsableCommand {
                 "runs":\(runs),"median_ms":\(format3(median)),"p90_ms":\(format3(p90)),"min_ms":\(format3(times[0])),\
                 "allocations_per_run":\(allocs),"peak_rss_mb":\(format3(rssMB)),"gflop":\(format3(gflop)),\
                 "planned_mb":\(format3(Double(runner.plannedBytes) / 1048576)),"int8_convs":\(quantized),\
-                "int8_kernel":"\(Int8Kernels.name)"}
+                "int8_kernel":"\(Int8Kernels.name)","blas_core":"\(BLASInfo.coreName)"}
                 """)
         } else {
             print("\(graph) \(size)x\(size) \(precision) \(threads) thread(s): median \(format3(median)) ms, p90 \(format3(p90)) ms, "

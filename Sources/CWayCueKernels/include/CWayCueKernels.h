@@ -22,6 +22,8 @@ void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx);
 // MARK: CPU features
 /// 2 = AVX-512 VNNI, 1 = AVX2, 0 = portable C (also the path ARM boards compile).
 int wc_cpu_int8_level(void);
+/// 1 when the CPU has AVX2 + FMA.
+int wc_cpu_has_avx2(void);
 
 // MARK: int8 GEMM  C[m][n] = sum_k W[m][k] * X[k][n]
 // Packed activations: for each block of 16 columns, k in groups of 4: 16 columns x 4 bytes,
@@ -61,6 +63,24 @@ void wc_f32_dwconv(const float *in, long H, long W, float *out, long Ho, long Wo
 
 /// Required scratch floats of wc_f32_dwconv.
 long wc_f32_dwconv_scratch(long H, long W, int pt, int pl, int pb, int pr);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Direct dense convolution for few input channels (the stem): square kernel k <= 7, stride 1 or
+/// 2, dilation 1, output channels [o0, o1). Scratch: wc_f32_direct_scratch floats.
+void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
+                        const float *weights, const float *bias, int k, int stride, int pt, int pl,
+                        int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
+                        long o1);
+long wc_f32_direct_scratch(long C, long H, long W, int k, int stride, int pt, int pl, int pb,
+                           int pr, long Wo);
+/// Max pooling k x k, stride 1 or 2, of channels [c0, c1) (padding reads as -inf).
+void wc_f32_maxpool(const float *in, long H, long W, float *out, long Ho, long Wo, int k,
+                    int stride, int pt, int pl, int pb, int pr, float *scratch, long c0, long c1);
 #ifdef __cplusplus
 }
 #endif
