@@ -65,7 +65,7 @@ static void wc_qgemm_portable(const int8_t *w, long Kp, const uint8_t *packed, l
             long nEnd = N - nb * 16 < 16 ? N - nb * 16 : 16;
             float *o = out + m * ldo + nb * 16;
             for (long j = 0; j < nEnd; j++)
-                o[j] = wc_act((float)(acc[j] - comp[m]) * scale[m] + bias[m], act, a0, a1);
+                o[j] = wc_act(fmaf((float)(acc[j] - comp[m]), scale[m], bias[m]), act, a0, a1);
         }
     }
 }

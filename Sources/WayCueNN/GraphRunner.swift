@@ -30,6 +30,8 @@ public final class GraphRunner: @unchecked Sendable {
     private let scratch: UnsafeMutablePointer<Float>
     /// Bytes of activation buffers and scratch the plan allocated.
     public let plannedBytes: Int
+    /// Bytes of activation buffers alone (after reuse by liveness).
+    public let activationBytes: Int
 
     /// Plans memory for `graph` and prepares `threads` threads.
     public init(graph: Graph, threads: Int = 1, precision: Precision = .fp32) throws(NNError) {
@@ -103,6 +105,7 @@ public final class GraphRunner: @unchecked Sendable {
         }
         scratch = alignedFloatAllocate(scratchFloats)
         plannedBytes = (slotSize.reduce(0, +) + scratchFloats) * 4
+        activationBytes = slotSize.reduce(0, +) * 4
 
         views = g.values.map { _ in nil }
         for v in 0..<g.values.count {
@@ -148,6 +151,11 @@ public final class GraphRunner: @unchecked Sendable {
         }
         input.data.update(from: x.data, count: x.shape.count)
         run()
+    }
+
+    /// Copies tensor `x` into the input and runs the graph (keeps `x` alive while reading it).
+    public func run(_ x: Tensor) throws(NNError) {
+        try withExtendedLifetime(x) { () throws(NNError) in try run(x.view) }
     }
 
     /// Runs the graph on the data already in ``input``. Allocates nothing.
