@@ -48,6 +48,29 @@ public final class QuantizedConvWeights: @unchecked Sendable {
         weightScales = scales
     }
 
+    /// Restores stored int8 weights exactly (as read from a `.wcm` file); `quantized` is
+    /// `[out][in/groups * kh * kw]` without padding.
+    init(conv: Conv2D, inputScale: Float, weightScales: [Float], quantized: [Int8]) {
+        let m = conv.config.outChannels
+        let k = conv.config.weightCount / m
+        paddedK = (k + 3) / 4 * 4
+        weights = .allocate(capacity: m * paddedK)
+        weights.initialize(repeating: 0, count: m * paddedK)
+        compensation = .allocate(capacity: m)
+        outputScales = .allocate(capacity: m)
+        self.inputScale = inputScale
+        self.weightScales = weightScales
+        for o in 0..<m {
+            var sum: Int32 = 0
+            for i in 0..<k {
+                weights[o * paddedK + i] = quantized[o * k + i]
+                sum += Int32(quantized[o * k + i])
+            }
+            compensation[o] = 128 * sum
+            outputScales[o] = inputScale * weightScales[o]
+        }
+    }
+
     deinit {
         weights.deallocate()
         compensation.deallocate()
