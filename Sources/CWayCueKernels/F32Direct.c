@@ -65,35 +65,56 @@ static inline float wc_act1(float y, int act, float a0, float a1) {
     }
 }
 
+// Register-blocked: 8 output channels x 16 columns of accumulators stay in registers while
+// every (channel, ky, kx) tap streams one contiguous 16-float row segment.
+#define WC_OB 8
+typedef float wc_v16 __attribute__((vector_size(64)));
 WC_CLONES
 void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
                         const float *weights, const float *bias, int k, int stride, int pt, int pl,
                         int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
                         long o1) {
     wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
-    float *planes = scratch, *tmp = scratch + C * g.planeFloats, *acc = tmp + g.Hp * g.Wp;
+    float *planes = scratch, *tmp = scratch + C * g.planeFloats;
     for (long c = 0; c < C; c++)
         wc_prepare_plane(in + c * H * W, H, W, pt, pl, stride, g, 0.f, tmp, planes + c * g.planeFloats);
-    for (long o = o0; o < o1; o++) {
-        const float *w = weights + o * C * k * k;
-        const float b = bias ? bias[o] : 0.f;
+    const long taps = C * k * k;
+    for (long ob = o0; ob < o1; ob += WC_OB) {
+        const long on = o1 - ob < WC_OB ? o1 - ob : WC_OB;
+        float wt[64 * WC_OB]; // taps x 8, zero for missing channels (taps <= 64 on this path)
+        for (long t = 0; t < taps; t++)
+            for (int o = 0; o < WC_OB; o++) wt[t * WC_OB + o] = o < on ? weights[(ob + o) * taps + t] : 0.f;
+        float bb[WC_OB];
+        for (int o = 0; o < WC_OB; o++) bb[o] = (o < on && bias) ? bias[ob + o] : 0.f;
         for (long oy = 0; oy < Ho; oy++) {
-            float *restrict a = acc;
-            for (long x = 0; x < Wo; x++) a[x] = b;
-            for (long c = 0; c < C; c++) {
-                const float *plane = planes + c * g.planeFloats;
-                for (int ky = 0; ky < k; ky++) {
-                    for (int kx = 0; kx < k; kx++) {
-                        const float *restrict r = wc_tap(plane, g, stride, oy * stride + ky, kx);
-                        const float wv = w[(c * k + ky) * k + kx];
-                        for (long x = 0; x < Wo; x++) a[x] += wv * r[x];
+            for (long x0 = 0; x0 < Wo; x0 += 16) {
+                wc_v16 acc[WC_OB];
+#pragma clang loop unroll(full)
+                for (int o = 0; o < WC_OB; o++) acc[o] = (wc_v16){0} + bb[o];
+                long t = 0;
+                for (long c = 0; c < C; c++) {
+                    const float *plane = planes + c * g.planeFloats;
+                    for (int ky = 0; ky < k; ky++) {
+                        for (int kx = 0; kx < k; kx++, t++) {
+                            wc_v16 r;
+                            __builtin_memcpy(&r, wc_tap(plane, g, stride, oy * stride + ky, kx) + x0, sizeof r);
+                            const float *wv = wt + t * WC_OB;
+#pragma clang loop unroll(full)
+                            for (int o = 0; o < WC_OB; o++) acc[o] += wv[o] * r;
+                        }
                     }
                 }
+                const long n = Wo - x0 < 16 ? Wo - x0 : 16;
+                for (long o = 0; o < on; o++) {
+                    float *restrict dst = out + ((ob + o) * Ho + oy) * Wo + x0;
+                    float tmpv[16];
+                    __builtin_memcpy(tmpv, &acc[o], sizeof tmpv);
+                    if (act == 2) for (int j = 0; j < 16; j++) tmpv[j] = tmpv[j] > 0.f ? tmpv[j] : tmpv[j] * a0;
+                    else if (act == 1) for (int j = 0; j < 16; j++) tmpv[j] = tmpv[j] > 0.f ? tmpv[j] : 0.f;
+                    else if (act != 0) for (int j = 0; j < 16; j++) tmpv[j] = wc_act1(tmpv[j], act, a0, a1);
+                    for (long j = 0; j < n; j++) dst[j] = tmpv[j];
+                }
             }
-            float *restrict dst = out + (o * Ho + oy) * Wo;
-            if (act == 2) for (long x = 0; x < Wo; x++) dst[x] = a[x] > 0.f ? a[x] : a[x] * a0;
-            else if (act == 1) for (long x = 0; x < Wo; x++) dst[x] = a[x] > 0.f ? a[x] : 0.f;
-            else for (long x = 0; x < Wo; x++) dst[x] = wc_act1(a[x], act, a0, a1);
         }
     }
 }

@@ -14,23 +14,44 @@ size_t wc_qgemm_packed_size(long K, long N) {
     return (size_t)(wc_round_up(K, 4) * wc_round_up(N, 16));
 }
 
+static inline uint8_t wc_q8(float v, float invScale) {
+    v *= invScale;
+    v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
+    return (uint8_t)((int)(v + (v >= 0.f ? 0.5f : -0.5f)) + 128);
+}
+
+#if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, uint8_t *packed) {
     long Kp = wc_round_up(K, 4), Np = wc_round_up(N, 16);
-    long blocks = Np / 16;
-    for (long k = 0; k < Kp; k++) {
-        const float *row = x + k * ldx;
-        long kg = k / 4, kr = k % 4;
-        for (long nb = 0; nb < blocks; nb++) {
-            uint8_t *dst = packed + (nb * Kp + kg * 4) * 16 + kr;
-            for (long j = 0; j < 16; j++) {
-                long n = nb * 16 + j;
-                int q = 128;
-                if (k < K && n < N) {
-                    float v = row[n] * invScale;
-                    v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
-                    q = (int)lrintf(v) + 128;
+    long blocks = Np / 16, fullBlocks = N / 16;
+    for (long kg = 0; kg < Kp / 4; kg++) {
+        const float *r[4];
+        int valid[4];
+        for (int kr = 0; kr < 4; kr++) {
+            long k = kg * 4 + kr;
+            valid[kr] = k < K;
+            r[kr] = x + (valid[kr] ? k : 0) * ldx;
+        }
+        if (valid[3]) {
+            for (long nb = 0; nb < fullBlocks; nb++) {
+                uint8_t *restrict dst = packed + (nb * Kp + kg * 4) * 16;
+                const float *r0 = r[0] + nb * 16, *r1 = r[1] + nb * 16, *r2 = r[2] + nb * 16, *r3 = r[3] + nb * 16;
+                for (int j = 0; j < 16; j++) {
+                    dst[j * 4 + 0] = wc_q8(r0[j], invScale);
+                    dst[j * 4 + 1] = wc_q8(r1[j], invScale);
+                    dst[j * 4 + 2] = wc_q8(r2[j], invScale);
+                    dst[j * 4 + 3] = wc_q8(r3[j], invScale);
                 }
-                dst[j * 4] = (uint8_t)q;
+            }
+        }
+        for (long nb = valid[3] ? fullBlocks : 0; nb < blocks; nb++) {
+            uint8_t *dst = packed + (nb * Kp + kg * 4) * 16;
+            for (int j = 0; j < 16; j++) {
+                long n = nb * 16 + j;
+                for (int kr = 0; kr < 4; kr++)
+                    dst[j * 4 + kr] = (valid[kr] && n < N) ? wc_q8(r[kr][n], invScale) : 128;
             }
         }
     }

@@ -4,6 +4,11 @@ import Accelerate
 import COpenBLAS
 #endif
 import CWayCueKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The one place that calls BLAS: C[M x N] = A[M x K] * B[K x N] (+ beta * C), row-major.
 @inline(__always)
@@ -62,4 +67,20 @@ public enum BLASInfo {
         return level >= 2 ? "SkylakeX" : (wc_cpu_has_avx2() != 0 ? "Haswell" : nil)
         #endif
     }
+}
+
+/// Median seconds of a raw `sgemm` (C = A * B, row-major, M x K by K x N) over `runs` calls,
+/// for comparing convolutions against plain BLAS on the same shapes.
+public func measureSGEMM(m: Int, n: Int, k: Int, runs: Int) -> Double {
+    let a = alignedFloatAllocate(m * k), b = alignedFloatAllocate(k * n), c = alignedFloatAllocate(m * n)
+    defer { free(a); free(b); free(c) }
+    for i in 0..<(m * k) { a[i] = Float(i % 7) * 0.01 }
+    for i in 0..<(k * n) { b[i] = Float(i % 5) * 0.01 }
+    var times: [Double] = []
+    for _ in 0..<max(runs, 1) {
+        let t0 = monotonicSeconds()
+        sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n)
+        times.append(monotonicSeconds() - t0)
+    }
+    return times.sorted()[times.count / 2]
 }

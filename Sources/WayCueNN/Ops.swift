@@ -268,9 +268,16 @@ public enum Ops {
         }
     }
 
-    /// y = act(x).
-    public static func activation(_ x: TensorView, _ y: TensorView, _ act: Activation) {
+    /// Reference: y = act(x) with the scalar definition.
+    public static func activationReference(_ x: TensorView, _ y: TensorView, _ act: Activation) {
         for i in 0..<y.shape.count { y.data[i] = act.apply(x.data[i]) }
+    }
+
+    /// Fast y = act(x) (vectorised kernels; polynomial exp for sigmoid and SiLU).
+    public static func activation(_ x: TensorView, _ y: TensorView, _ act: Activation) {
+        if x.data != y.data { y.data.update(from: x.data, count: y.shape.count) }
+        let (c, a0, a1) = act.kernelCode
+        wc_f32_bias_act(y.data, 1, y.shape.count, y.shape.count, nil, c, a0, a1)
     }
 
     /// Reference transpose of the last two axes: y[n][c][j][i] = x[n][c][i][j].

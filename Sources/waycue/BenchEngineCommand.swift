@@ -42,6 +42,8 @@ struct BenchEngineCommand: ParsableCommand {
     var json = false
     @Flag(help: "Keep OpenBLAS's own kernel choice even when it under-uses this CPU.")
     var keepBlasCore = false
+    @Flag(name: .customLong("gemm-compare"), help: "Compare each pointwise/dense conv shape with raw sgemm (GFLOP/s).")
+    var gemmCompare = false
     @Flag(name: .customLong("per-op"), help: "Print the per-op table (ms, GFLOP/s) of one profiled run.")
     var perOp = false
 
@@ -124,14 +126,56 @@ struct BenchEngineCommand: ParsableCommand {
             for (i, a) in allocAt.enumerated() where a > 0 {
                 print("allocations in \(runner.graph.nodes[i].name) (\(runner.graph.nodes[i].op.name)): \(a)")
             }
+            // Per-op medians over 15 profiled runs (single runs are noisy on a shared machine).
             runner.profiling = true
-            runner.run()
+            var samples: [[Double]] = []
+            for _ in 0..<15 {
+                runner.run()
+                samples.append(runner.profileTable().map(\.ms))
+            }
             runner.profiling = false
             print(pad("node", 28) + pad("op", 14) + pad("output", 16) + pad("ms", 9) + "GFLOP/s")
-            for r in runner.profileTable() where r.ms > 0.0005 {
+            var opTotals: [String: Double] = [:]
+            for (i, var r) in runner.profileTable().enumerated() {
+                let ms = samples.map { $0[i] }.sorted()[samples.count / 2]
+                if let g = r.gflops { r.gflops = g * r.ms / max(ms, 1e-9) }
+                r.ms = ms
+                opTotals[r.op, default: 0] += ms
+                if r.ms <= 0.0005 { continue }
                 print(pad(r.name, 28) + pad(r.op, 14) + pad(r.shape, 16) + pad(String(format3(r.ms)), 9)
                       + (r.gflops.map { format3($0) } ?? ""))
             }
+            print("per-op-type totals (sum of per-op medians, ms):")
+            for (op, ms) in opTotals.sorted(by: { $0.value > $1.value }) where ms > 0.0005 {
+                print("  " + pad(op, 14) + format3(ms))
+            }
+        }
+        if gemmCompare {
+            // Each distinct conv shape: our conv (median of profiled runs) vs raw sgemm M x N x K.
+            runner.profiling = true
+            var samples: [[Double]] = []
+            for _ in 0..<21 { runner.run(); samples.append(runner.profileTable().map(\.ms)) }
+            runner.profiling = false
+            var seen = Set<String>()
+            var oursTotal = 0.0, blasTotal = 0.0
+            print(pad("conv (M x N x K)", 24) + pad("ours GFLOP/s", 14) + pad("sgemm GFLOP/s", 15) + "ratio")
+            for (i, n) in runner.graph.nodes.enumerated() {
+                guard case .conv(let c) = n.op, c.config.groups == 1 else { continue }
+                let out = runner.graph.values[n.output].shape
+                let m = c.config.outChannels, nn = out.plane, k = c.config.weightCount / m
+                let key = "\(m)x\(nn)x\(k)"
+                let ms = samples.map { $0[i] }.sorted()[samples.count / 2]
+                let flop = 2 * Double(m * nn * k)
+                let blas = measureSGEMM(m: m, n: nn, k: k, runs: 21)
+                oursTotal += ms / 1000; blasTotal += blas
+                if seen.insert(key).inserted {
+                    print(pad(key + (c.config.kernelH > 1 ? " (\(c.config.kernelH)x\(c.config.kernelW))" : ""), 24)
+                          + pad(format3(flop / (ms / 1000) / 1e9), 14) + pad(format3(flop / blas / 1e9), 15)
+                          + format3(blas / (ms / 1000)))
+                }
+            }
+            print("all ungrouped convs: ours \(format3(oursTotal * 1000)) ms, raw sgemm \(format3(blasTotal * 1000)) ms, "
+                  + "ours reaches \(format3(blasTotal / oursTotal * 100))% of sgemm GFLOP/s")
         }
         if json {
             print("""

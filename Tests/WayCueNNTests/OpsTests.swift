@@ -67,6 +67,16 @@ import Testing
         #expect(a[0, 1, 3, 5] == x[0, 1, 5, 3])
     }
 
+    @Test func activationFastMatchesReference() {
+        let x = randomTensor(TensorShape(c: 3, h: 17, w: 19), seed: 3, range: -30...30)
+        for act in [Activation.none, .relu, .relu6, .leakyReLU(0.2), .silu, .hardSwish, .sigmoid] {
+            let a = Tensor(shape: x.shape), b = Tensor(shape: x.shape)
+            Ops.activationReference(x.view, a.view, act)
+            Ops.activation(x.view, b.view, act)
+            #expect(relativeError(b.view, a.view) < 1e-5, "\(act)")
+        }
+    }
+
     @Test func softmaxRowsSumToOne() {
         let x = randomTensor(TensorShape(c: 1, h: 5, w: 8), seed: 9, range: -20...20)
         let y = Tensor(shape: x.shape)
