@@ -78,7 +78,8 @@ public final class GraphBuilder {
 
     /// Adds a resize to `height` x `width`.
     public func resize(_ x: Value, height: Int, width: Int, mode: Ops.ResizeMode, name: String? = nil) throws(NNError) -> Value {
-        guard height > 0, width > 0, height <= 1 << 14, width <= 1 << 14 else {
+        guard height > 0, width > 0, height <= 1 << 14, width <= 1 << 14,
+              x.shape.n * x.shape.c * height * width <= ModelFile.maxTensorElements else {
             throw .invalidParameter(op: "resize", reason: "size \(height)x\(width) out of range")
         }
         return add(.resize(mode), [x], TensorShape(n: x.shape.n, c: x.shape.c, h: height, w: width), name: name)
