@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchDataset.self,
             BenchCuesCommand.self,
             CaptureBenchCommand.self,
+            BenchEngineCommand.self,
         ]
     )
 }
