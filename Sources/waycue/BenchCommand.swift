@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchCuesCommand.self,
             CaptureBenchCommand.self,
             BenchEngineCommand.self,
+            SynthBenchCommand.self,
         ]
     )
 }

@@ -24,6 +24,7 @@ struct WayCueCommand: AsyncParsableCommand {
             CuesCommand.self,
             DevicesCommand.self,
             RecordCommand.self,
+            SynthCommand.self,
         ]
     )
 }
