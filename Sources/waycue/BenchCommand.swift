@@ -5,6 +5,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of WayCue's hot paths (medians over repeated runs).",
-        subcommands: []
+        subcommands: [
+            BenchImage.self,
+        ]
     )
 }

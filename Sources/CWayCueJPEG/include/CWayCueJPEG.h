@@ -23,7 +23,7 @@ enum {
 typedef struct {
     int width;
     int height;
-    int components;      ///< components in the file (1 grey, 3 YCbCr/RGB, 4 CMYK)
+    int components;      ///< components in the file (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK)
 } wcjpeg_info;
 
 /// Reads only the header. `message` receives up to `message_len` bytes of error text.
@@ -32,17 +32,21 @@ int wcjpeg_read_header(const uint8_t *data, size_t len, wcjpeg_info *info,
 
 /// Decodes `data` to 8-bit pixels with `out_components` channels (1 = grey, 3 = RGB) into
 /// `out`, whose row stride is `out_stride` bytes and which must hold `height * out_stride`
-/// bytes. Refuses images above `max_pixels` before any pixel buffer is allocated by libjpeg.
-/// `warnings` receives the number of corrupt-data warnings libjpeg reported (a truncated
-/// file decodes with grey padding and a warning; the caller decides whether that is fatal).
+/// bytes. Refuses images above `max_pixels` before libjpeg allocates any image buffer, and
+/// images whose header differs from `expected_width` x `expected_height`. CMYK and YCCK
+/// files are converted to RGB (or grey) here. `warnings` receives the number of corrupt-data
+/// warnings libjpeg reported (a truncated file decodes with grey padding and a warning; the
+/// caller decides whether that is fatal) and `message` the text of the first one.
 int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, uint8_t *out,
                   size_t out_stride, int expected_width, int expected_height,
                   uint64_t max_pixels, int *warnings, char *message, size_t message_len);
 
-/// Encodes 8-bit pixels (`components` 1 or 3) at `quality` (1-100). On success `*out` is a
-/// malloc'd buffer of `*out_len` bytes that the caller releases with `wcjpeg_free`.
+/// Encodes 8-bit pixels (`components` 1 or 3) at `quality` (1-100), progressive when
+/// `progressive` is non-zero. On success `*out` is a malloc'd buffer of `*out_len` bytes that
+/// the caller releases with `wcjpeg_free`.
 int wcjpeg_encode(const uint8_t *pixels, int width, int height, size_t stride, int components,
-                  int quality, uint8_t **out, size_t *out_len, char *message, size_t message_len);
+                  int quality, int progressive, uint8_t **out, size_t *out_len,
+                  char *message, size_t message_len);
 
 /// Releases a buffer returned by `wcjpeg_encode`.
 void wcjpeg_free(void *buffer);
