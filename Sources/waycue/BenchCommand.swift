@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure the speed of WayCue's hot paths (medians over repeated runs).",
         subcommands: [
             BenchImage.self,
+            BenchEngineCommand.self,
         ]
     )
 }
