@@ -19,6 +19,8 @@ struct WayCueCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             ProfileCommand.self,
+            DatasetCommand.self,
+            EvalCommand.self,
         ]
     )
 }

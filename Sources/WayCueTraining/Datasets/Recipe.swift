@@ -1,0 +1,220 @@
+import Foundation
+import WayCueDetector
+import Yams
+
+/// A training recipe (`datasets/recipes/*.yaml`): several datasets, each with a format, a
+/// class mapping, a sampling weight and optional per-split image lists.
+///
+/// Paths inside a recipe are resolved relative to `root`, and `root` (default `.`) is resolved
+/// relative to the folder of the recipe file. The committed recipes set `root: ../..`, so their
+/// paths read relative to the project root (`../shared/datasets/...`).
+///
+/// ```yaml
+/// name: default
+/// root: ../..
+/// taxonomy: datasets/taxonomy.yaml
+/// datasets:
+///   - name: pedestrian-lights-crosswalks
+///     path: ../shared/datasets/pedestrian-lights-crosswalks
+///     format: yolo            # yolo | voc | coco (default yolo)
+///     mapping: datasets/mappings/pedestrian-lights-crosswalks.yaml
+///     weight: 1.0
+///     keep_only: { val: ../shared/datasets/pedestrian-lights-crosswalks.valid-clean.txt }
+///     exclude: { train: some-list.txt }
+/// ```
+public struct Recipe: Sendable, Equatable {
+    /// Dataset formats a recipe can name.
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        /// YOLO txt labels: a Roboflow/Ultralytics `data.yaml` folder or a Darknet export.
+        case yolo
+        /// Pascal VOC XML annotations.
+        case voc
+        /// COCO detection JSON.
+        case coco
+    }
+
+    /// One dataset of a recipe, paths resolved.
+    public struct Entry: Sendable, Equatable {
+        /// The name recorded on samples.
+        public var name: String
+        /// Resolved dataset path.
+        public var path: String
+        /// Format.
+        public var format: Format
+        /// Resolved mapping file path, nil for identity.
+        public var mappingPath: String?
+        /// Relative sampling weight (> 0) for the dataset as a whole.
+        public var weight: Double
+        /// Split name to a list file: only images named there (by file name) are kept.
+        public var keepOnly: [String: String]
+        /// Split name to a list file: images named there are dropped.
+        public var exclude: [String: String]
+    }
+
+    /// The recipe file.
+    public var file: String
+    /// Recipe name.
+    public var name: String
+    /// Resolved root folder.
+    public var root: String
+    /// Resolved taxonomy path, nil for the built-in canonical taxonomy.
+    public var taxonomyPath: String?
+    /// The datasets.
+    public var entries: [Entry]
+
+    /// Loads and validates a recipe file (paths resolved, files not yet read).
+    public static func load(path: String) throws -> Recipe {
+        try parse(yaml: YAMLSupport.readText(path: path), file: path)
+    }
+
+    /// Parses recipe text; `file` locates relative paths and names the file in errors.
+    public static func parse(yaml: String, file: String) throws -> Recipe {
+        let root = try YAMLSupport.mapping(YAMLSupport.composeNode(text: yaml, file: file), file: file, field: "(root)")
+        let name = try YAMLSupport.value(root, "name").map { try YAMLSupport.string($0, file: file, field: "name") }
+            ?? PathSupport.stem(file)
+        let rootRel = try YAMLSupport.value(root, "root").map { try YAMLSupport.string($0, file: file, field: "root") } ?? "."
+        let base = PathSupport.normalize(PathSupport.join(PathSupport.dirname(file), rootRel))
+        func resolve(_ p: String) -> String { PathSupport.normalize(PathSupport.join(base, p)) }
+        let tax = try YAMLSupport.value(root, "taxonomy").map { resolve(try YAMLSupport.string($0, file: file, field: "taxonomy")) }
+        let list = try YAMLSupport.sequence(YAMLSupport.required(root, "datasets", file: file), file: file, field: "datasets")
+        var entries: [Entry] = []
+        for (i, node) in list.enumerated() {
+            let f = "datasets[\(i)]"
+            let m = try YAMLSupport.mapping(node, file: file, field: f)
+            let path = try YAMLSupport.string(YAMLSupport.required(m, "path", file: file, parent: f), file: file, field: "\(f).path")
+            let ename = try YAMLSupport.value(m, "name").map { try YAMLSupport.string($0, file: file, field: "\(f).name") }
+                ?? PathSupport.basename(PathSupport.normalize(path))
+            var format = Format.yolo
+            if let fn = YAMLSupport.value(m, "format") {
+                let s = try YAMLSupport.string(fn, file: file, field: "\(f).format")
+                guard let ff = Format(rawValue: s.lowercased()) else {
+                    throw DatasetError(.invalidValue, file: file, line: fn.mark?.line, field: "\(f).format",
+                                       reason: "unknown format '\(s.prefix(20))' (yolo, voc or coco)")
+                }
+                format = ff
+            }
+            let mapping = try YAMLSupport.value(m, "mapping").map { resolve(try YAMLSupport.string($0, file: file, field: "\(f).mapping")) }
+            var weight = 1.0
+            if let wn = YAMLSupport.value(m, "weight") {
+                weight = try YAMLSupport.double(wn, file: file, field: "\(f).weight")
+                guard weight > 0 else {
+                    throw DatasetError(.invalidValue, file: file, line: wn.mark?.line, field: "\(f).weight", reason: "weight must be positive")
+                }
+            }
+            func lists(_ key: String) throws -> [String: String] {
+                guard let n = YAMLSupport.value(m, key) else { return [:] }
+                var out: [String: String] = [:]
+                for (k, v) in try YAMLSupport.mapping(n, file: file, field: "\(f).\(key)") {
+                    let split = try YAMLSupport.string(k, file: file, field: "\(f).\(key)")
+                    out[SplitName.canonical(split)] = resolve(try YAMLSupport.string(v, file: file, field: "\(f).\(key).\(split)"))
+                }
+                return out
+            }
+            entries.append(Entry(name: ename, path: resolve(path), format: format, mappingPath: mapping, weight: weight,
+                                 keepOnly: try lists("keep_only"), exclude: try lists("exclude")))
+        }
+        guard !entries.isEmpty else {
+            throw DatasetError(.invalidValue, file: file, field: "datasets", reason: "no datasets listed")
+        }
+        return Recipe(file: file, name: name, root: base, taxonomyPath: tax, entries: entries)
+    }
+
+    /// The taxonomy the recipe names (the built-in canonical one when it names none).
+    public func taxonomy() throws -> Taxonomy {
+        try taxonomyPath.map { try Taxonomy.load(path: $0) } ?? .canonical
+    }
+
+    /// Reads every dataset, maps classes, applies `keep_only`/`exclude` lists.
+    ///
+    /// - Parameter strict: Throw on the first label problem instead of collecting them.
+    public func loadDataset(strict: Bool = false) throws -> LabeledDataset {
+        let tax = try taxonomy()
+        var all = LabeledDataset(samples: [])
+        for e in entries {
+            let mapping = try e.mappingPath.map { try ClassMapping.load(path: $0, taxonomy: tax) } ?? .identity
+            var ds = try DatasetLoader.load(path: e.path, format: e.format, mapping: mapping, name: e.name, strict: strict)
+            for (split, list) in e.keepOnly {
+                let keep = try Recipe.readList(list)
+                ds.samples.removeAll { $0.split == split && !keep.contains(PathSupport.basename($0.imagePath)) }
+            }
+            for (split, list) in e.exclude {
+                let drop = try Recipe.readList(list)
+                ds.samples.removeAll { $0.split == split && drop.contains(PathSupport.basename($0.imagePath)) }
+            }
+            all.append(ds)
+        }
+        return all
+    }
+
+    /// Per-sample sampling weights for a split: every sample weighs its dataset's `weight`, so
+    /// weight 1 everywhere is uniform sampling and weight 3 draws a dataset's images three times
+    /// as often as weight 1 would.
+    public func samplingWeights(for dataset: LabeledDataset, split: String = "train") -> [Double] {
+        dataset.samples(inSplit: split).map { s in entries.first { $0.name == s.source }?.weight ?? 1.0 }
+    }
+
+    /// Reads an image list file: one file name (or path; only the last component counts) a line.
+    public static func readList(_ path: String) throws -> Set<String> {
+        Set(try YAMLSupport.readText(path: path).split(whereSeparator: \.isNewline)
+            .map { PathSupport.basename($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.isEmpty })
+    }
+}
+
+/// Reads any supported dataset format into a ``LabeledDataset``.
+public enum DatasetLoader {
+    /// Guesses a folder's format: `data.yaml` or YOLO txt -> yolo, `_annotations.coco.json`
+    /// -> coco, `Annotations/` or XML files -> voc.
+    public static func detectFormat(path: String) -> Recipe.Format {
+        if PathSupport.isFile(path) { return PathSupport.ext(path) == "json" ? .coco : .yolo }
+        if PathSupport.isFile(PathSupport.join(path, "data.yaml")) { return .yolo }
+        if PathSupport.isDirectory(PathSupport.join(path, "Annotations")) { return .voc }
+        for s in ["train", "valid", "val", "test"] where PathSupport.isFile(PathSupport.join(path, s + "/_annotations.coco.json")) {
+            return .coco
+        }
+        if let files = PathSupport.list(path), files.contains(where: { PathSupport.ext($0) == "xml" }) { return .voc }
+        return .yolo
+    }
+
+    /// Loads a dataset in the given (or detected) format.
+    public static func load(path: String, format: Recipe.Format? = nil, mapping: ClassMapping = .identity,
+                            name: String? = nil, strict: Bool = false) throws -> LabeledDataset {
+        switch format ?? detectFormat(path: path) {
+        case .yolo: return try YOLODataset.load(path: path, mapping: mapping, name: name, strict: strict)
+        case .voc: return try PascalVOC.load(path: path, mapping: mapping, name: name, strict: strict)
+        case .coco: return try COCODataset.load(path: path, mapping: mapping, name: name, strict: strict)
+        }
+    }
+}
+
+/// Draws sample indices in proportion to weights, reproducibly from a seed.
+public struct WeightedSampler: Sendable {
+    private var cumulative: [Double]
+    private var state: UInt64
+
+    /// Creates a sampler; weights must be non-negative with a positive sum.
+    public init(weights: [Double], seed: UInt64) {
+        var c: [Double] = []
+        var acc = 0.0
+        for w in weights { acc += max(0, w); c.append(acc) }
+        cumulative = c
+        state = seed &+ 0x9E37_79B9_7F4A_7C15
+    }
+
+    /// The next index.
+    public mutating func next() -> Int {
+        // SplitMix64.
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        guard let total = cumulative.last, total > 0 else { return 0 }
+        let u = Double(z >> 11) / Double(1 << 53) * total
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import WayCueImage
+import WayCueTraining
+
+/// `waycue eval`: COCO-style AP of a model's (or a predictions file's) detections on a split.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "COCO-style AP at IoU 0.5 and 0.5:0.95 per class, PR curves and a confusion matrix.",
+        discussion: """
+            Evaluates detections on one split of DIR (any dataset folder with a data.yaml, or a \
+            VOC/COCO folder), after removing split images that are near-duplicates (8x8 dHash \
+            within --hamming bits) of training images. Class names are mapped through --mapping, \
+            or datasets/mappings/<folder name>.yaml when it exists.
+
+            Detections come from --predictions, a JSON-lines file with one image a line: \
+            {"image": "valid/images/a.jpg", "detections": [{"class": "ped_green", "score": 0.9, "box": [x1, y1, x2, y2]}]} \
+            (boxes in the image's pixels; "image" matches by path, path suffix or file name). \
+            Running a model (--model, or the default model) needs the detector engine, which is \
+            not available yet.
+
+            --json prints one object: map50, map50_95, per_class ({"ped_green": {"ap50": ..., \
+            "ap50_95": ..., "count": ...}}), split, images, removed_near_duplicates, \
+            unreadable_images, images_without_predictions, unmatched_predictions, confusion_matrix.
+
+            Exit status: 0 on success, 1 when evaluation cannot run (no model engine), 2 on bad \
+            input or usage.
+
+            Examples:
+              waycue eval --data ../shared/datasets/pedestrian-lights-crosswalks --predictions preds.jsonl --json
+              waycue eval --data my-set --mapping my-mapping.yaml --split test --predictions p.jsonl --pr-plot pr.png
+            """
+    )
+
+    @Option(name: .long, help: "Dataset folder (data.yaml layout, VOC or COCO).")
+    var data: String
+
+    @OptionGroup var input: DatasetInputOptions
+
+    @Option(name: .long, help: "Split to evaluate: val or test.")
+    var split: String = "val"
+
+    @Option(name: .long, help: "Model file to run (needs the detector engine; not available yet).")
+    var model: String?
+
+    @Option(name: .long, help: "JSON-lines detections per image (see above).")
+    var predictions: String?
+
+    @Option(name: .long, help: "Near-duplicate threshold against train (dHash Hamming bits).")
+    var hamming: Int = 6
+
+    @Flag(name: .long, help: "Keep images that are near-duplicates of training images.")
+    var keepNearDuplicates = false
+
+    @Option(name: .long, help: "Write precision-recall curves at IoU 0.5 as a PNG.")
+    var prPlot: String?
+
+    @Option(name: .long, help: "Write the PR curves and per-IoU APs as JSON.")
+    var curves: String?
+
+    @Option(name: .long, help: "Threads decoding images.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard ["val", "valid", "validation", "test", "train"].contains(split.lowercased()) else {
+            throw ValidationError("--split must be val or test")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        guard let predictions else {
+            let which = model.map { "model '\($0)'" } ?? "the default model"
+            FileHandle.standardError.write(Data("""
+                error: cannot evaluate \(which): no model engine is available yet in this build. \
+                Pass --predictions FILE (JSON lines of detections per image) instead.\n
+                """.utf8))
+            throw ExitCode(1)
+        }
+        let (dataset, _) = try loadOrExit { try input.load(data) }
+        let preds = try loadOrExit { try PredictionsFile.load(path: predictions) }
+        var options = DatasetEvaluation.Options()
+        options.split = split
+        options.nearDuplicateThreshold = keepNearDuplicates ? nil : hamming
+        options.jobs = jobs
+        let bar = ProgressBar(total: dataset.samples.count, label: "reading")
+        let (report, result) = try loadOrExit {
+            try DatasetEvaluation.run(dataset: dataset, predictions: preds, options: options) { d, _ in bar.update(d) }
+        }
+        bar.finish()
+        let names = report.per_class.keys.sorted()
+        if let prPlot {
+            let img = PRCurvePlot.render(names.map {
+                (String(format: "%@ AP50 %.3f", $0, report.per_class[$0]!.ap50), result.perClass[.init($0)]!.curve50)
+            })
+            try img.write(to: prPlot)
+        }
+        if let curves {
+            let obj = Dictionary(uniqueKeysWithValues: names.map { n in
+                let c = result.perClass[.init(n)]!
+                return (n, ["recall": c.curve50.recall, "precision": c.curve50.precision, "ap_per_iou": c.apPerIoU] as [String: [Double]])
+            })
+            try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]).write(to: URL(fileURLWithPath: curves))
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print("split \(report.split): \(report.images) images evaluated, \(report.removed_near_duplicates) removed as near-duplicates of train")
+            print(String(format: "mAP50 %.4f   mAP50-95 %.4f", report.map50, report.map50_95))
+            for n in names {
+                let c = report.per_class[n]!
+                print(String(format: "  %-16@ AP50 %.4f  AP50-95 %.4f  boxes %d", n as NSString, c.ap50, c.ap50_95, c.count))
+            }
+            let cm = report.confusion_matrix
+            print("confusion matrix (rows true, columns predicted, score >= \(cm.scoreThreshold)):")
+            print("  " + cm.labels.joined(separator: " | "))
+            for (l, row) in zip(cm.labels, cm.counts) { print("  \(l): " + row.map(String.init).joined(separator: " ")) }
+            if report.images_without_predictions > 0 || report.unmatched_predictions > 0 {
+                print("\(report.images_without_predictions) images had no prediction line; \(report.unmatched_predictions) prediction lines were for removed or unknown images")
+            }
+        }
+    }
+}
