@@ -21,6 +21,10 @@ struct WayCueCommand: AsyncParsableCommand {
             ProfileCommand.self,
             DatasetCommand.self,
             EvalCommand.self,
+            TrainCommand.self,
+            ExportCommand.self,
+            QuantizeCommand.self,
+            DetectCommand.self,
         ]
     )
 }
