@@ -38,7 +38,7 @@ static void *wc_pool_main(void *arg) {
         long gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
         int spins = 0;
         while (gen == seen && !atomic_load_explicit(&pool->stop, memory_order_acquire)) {
-            if (++spins < 20000) {
+            if (++spins < 2000) {
 #if defined(__x86_64__) || defined(__i386__)
                 __builtin_ia32_pause();
 #endif

@@ -33,6 +33,13 @@ func sgemmTransA(
         b, Int32(ldb), 0, c, Int32(ldc))
 }
 
+/// The BLAS call handed to the C worker pool (single-threaded BLAS on each column slice).
+let blasSGEMM: wc_sgemm_fn = { transA, m, n, k, a, lda, b, ldb, c, ldc in
+    cblas_sgemm(
+        CblasRowMajor, transA != 0 ? CblasTrans : CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+        a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+}
+
 /// Sets the number of threads BLAS may use (OpenBLAS only; Accelerate manages its own).
 public func setBLASThreads(_ n: Int) {
     #if !canImport(Accelerate)

@@ -24,47 +24,30 @@ extension Conv2D {
             case .pointwise:
                 if cfg.outChannels * outPlane * cfg.inChannels <= 1_100_000 {
                     prepare()
-                    sgemmTransA(m: cfg.outChannels, n: outPlane, k: cfg.inChannels, at: transposedWeights,
-                                b: xin, ldb: outPlane, c: yout, ldc: outPlane)
+                    wc_mt_sgemm(pool.raw, blasSGEMM, 1, cfg.outChannels, outPlane, cfg.inChannels, transposedWeights,
+                                cfg.outChannels, xin, outPlane, yout, outPlane)
                 } else {
-                    sgemm(m: cfg.outChannels, n: outPlane, k: cfg.inChannels, a: weights, lda: cfg.inChannels,
-                          b: xin, ldb: outPlane, c: yout, ldc: outPlane)
+                    wc_mt_sgemm(pool.raw, blasSGEMM, 0, cfg.outChannels, outPlane, cfg.inChannels, weights,
+                                cfg.inChannels, xin, outPlane, yout, outPlane)
                 }
                 biasActivation(yout, channels: cfg.outChannels, plane: outPlane, pool: pool)
             case .depthwise:
-                let per = wc_dwScratch(x.shape, cfg)
-                let tasks = min(pool.threads, cfg.outChannels)
-                let chunk = (cfg.outChannels + tasks - 1) / tasks
-                let (h, w, ho, wo) = (x.shape.h, x.shape.w, y.shape.h, y.shape.w)
-                let (wp, bp) = (weights, bias)
-                pool.parallelFor(tasks) { t in
-                    let c0 = t * chunk, c1 = min(cfg.outChannels, c0 + chunk)
-                    if c0 >= c1 { return }
-                    wc_f32_dwconv(xin, h, w, yout, ho, wo, wp, bp, Int32(cfg.kernelH), Int32(cfg.strideH),
-                                  Int32(cfg.padTop), Int32(cfg.padLeft), Int32(cfg.padBottom), Int32(cfg.padRight),
-                                  act, a0, a1, scratch + t * per, c0, c1)
-                }
+                wc_mt_dwconv(pool.raw, xin, x.shape.c, x.shape.h, x.shape.w, yout, y.shape.h, y.shape.w, weights, bias,
+                             Int32(cfg.kernelH), Int32(cfg.strideH), Int32(cfg.padTop), Int32(cfg.padLeft),
+                             Int32(cfg.padBottom), Int32(cfg.padRight), act, a0, a1, scratch, wc_dwScratch(x.shape, cfg))
             case .direct:
-                let per = directScratch(x.shape, y.shape)
-                let tasks = min(pool.threads, cfg.outChannels)
-                let chunk = (cfg.outChannels + tasks - 1) / tasks
-                let (c, h, w, ho, wo) = (x.shape.c, x.shape.h, x.shape.w, y.shape.h, y.shape.w)
-                let (wp, bp) = (weights, bias)
-                pool.parallelFor(tasks) { t in
-                    let o0 = t * chunk, o1 = min(cfg.outChannels, o0 + chunk)
-                    if o0 >= o1 { return }
-                    wc_f32_conv_direct(xin, c, h, w, yout, ho, wo, wp, bp, Int32(cfg.kernelH), Int32(cfg.strideH),
-                                       Int32(cfg.padTop), Int32(cfg.padLeft), Int32(cfg.padBottom), Int32(cfg.padRight),
-                                       act, a0, a1, scratch + t * per, o0, o1)
-                }
+                wc_mt_conv_direct(pool.raw, xin, x.shape.c, x.shape.h, x.shape.w, yout, cfg.outChannels, y.shape.h,
+                                  y.shape.w, weights, bias, Int32(cfg.kernelH), Int32(cfg.strideH), Int32(cfg.padTop),
+                                  Int32(cfg.padLeft), Int32(cfg.padBottom), Int32(cfg.padRight), act, a0, a1, scratch,
+                                  directScratch(x.shape, y.shape))
             case .im2col:
                 let icg = cfg.inChannels / cfg.groups, ocg = cfg.outChannels / cfg.groups
                 let kg = icg * cfg.kernelH * cfg.kernelW
                 for g in 0..<cfg.groups {
                     im2col(TensorView(xin + g * icg * x.shape.plane, TensorShape(c: icg, h: x.shape.h, w: x.shape.w)),
                            outH: y.shape.h, outW: y.shape.w, into: scratch)
-                    sgemm(m: ocg, n: outPlane, k: kg, a: weights + g * ocg * kg, lda: kg, b: scratch, ldb: outPlane,
-                          c: yout + g * ocg * outPlane, ldc: outPlane)
+                    wc_mt_sgemm(pool.raw, blasSGEMM, 0, ocg, outPlane, kg, weights + g * ocg * kg, kg, scratch, outPlane,
+                                yout + g * ocg * outPlane, outPlane)
                 }
                 biasActivation(yout, channels: cfg.outChannels, plane: outPlane, pool: pool)
             }
@@ -74,13 +57,7 @@ extension Conv2D {
     /// y = act(y + bias), split across the pool by channel.
     func biasActivation(_ y: UnsafeMutablePointer<Float>, channels: Int, plane: Int, pool: ThreadPool) {
         let (act, a0, a1) = activation.kernelCode
-        let tasks = channels * plane >= 32768 ? min(pool.threads, channels) : 1
-        let chunk = (channels + tasks - 1) / tasks
-        let b = bias
-        pool.parallelFor(tasks) { t in
-            let c0 = t * chunk, c1 = min(channels, c0 + chunk)
-            if c0 < c1 { wc_f32_bias_act(y + c0 * plane, c1 - c0, plane, plane, b + c0, act, a0, a1) }
-        }
+        wc_mt_bias_act(pool.raw, y, channels, plane, bias, act, a0, a1)
     }
 
     /// Unfolds input patches into rows `(ci, ky, kx)` x columns `(oy, ox)`.

@@ -118,21 +118,11 @@ extension Conv2D {
             let packed = UnsafeMutableRawPointer(packedAt).assumingMemoryBound(to: UInt8.self)
             wc_qgemm_pack_x(src, k, outPlane, outPlane, 1 / q.inputScale, packed)
             let yout = y.channel(0, n: n)
-            let blocks = (outPlane + 15) / 16
-            let tasks = min(pool.threads, blocks)
-            let chunk = (blocks + tasks - 1) / tasks
-            let m = cfg.outChannels
-            let b = bias
-            pool.parallelFor(tasks) { t in
-                let nb0 = t * chunk, nb1 = min(blocks, nb0 + chunk)
-                if nb0 < nb1 {
-                    wc_qgemm_compute(level, q.weights, q.paddedK, packed, outPlane, 0, m, nb0, nb1,
-                                     q.compensation, q.outputScales, b, act, a0, a1, yout, outPlane)
-                }
-            }
+            wc_mt_qgemm(pool.raw, level, q.weights, q.paddedK, packed, outPlane, cfg.outChannels, q.compensation,
+                        q.outputScales, bias, act, a0, a1, yout, outPlane)
             if post {
                 let (c, p0, p1) = activation.kernelCode
-                wc_f32_bias_act(yout, m, outPlane, outPlane, nil, c, p0, p1)
+                wc_f32_bias_act(yout, cfg.outChannels, outPlane, outPlane, nil, c, p0, p1)
             }
         }
     }

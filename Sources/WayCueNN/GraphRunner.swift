@@ -9,7 +9,8 @@ import Darwin
 public final class GraphRunner: @unchecked Sendable {
     /// The (optimized) graph being run.
     public let graph: Graph
-    /// Worker pool (also sets BLAS's thread count).
+    /// Worker pool. BLAS is set to one thread: the pool splits each GEMM by columns, so that two
+    /// thread pools never compete (OpenBLAS's own threading also allocates on each call).
     public let pool: ThreadPool
     /// Precision of the convolutions that have int8 weights.
     public let precision: Precision
@@ -40,7 +41,7 @@ public final class GraphRunner: @unchecked Sendable {
         self.graph = g
         self.precision = precision
         pool = ThreadPool(threads: threads)
-        setBLASThreads(pool.threads)
+        setBLASThreads(1) // the pool splits GEMMs by columns; BLAS runs single-threaded in each
         opSeconds = [Double](repeating: 0, count: g.nodes.count)
 
         // Base value (owner of storage) and float offset of every value.

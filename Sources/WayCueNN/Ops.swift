@@ -85,18 +85,9 @@ public enum Ops {
             return
         }
         if p.stride <= 2 {
-            let per = poolScratch(x.shape, y.shape, p)
-            let planes = x.shape.n * x.shape.c
-            let tasks = min(pool.threads, planes)
-            let chunk = (planes + tasks - 1) / tasks
-            pool.parallelFor(tasks) { t in
-                let c0 = t * chunk, c1 = min(planes, c0 + chunk)
-                if c0 < c1 {
-                    wc_f32_maxpool(x.data, x.shape.h, x.shape.w, y.data, y.shape.h, y.shape.w, Int32(p.kernel),
-                                   Int32(p.stride), Int32(p.padTop), Int32(p.padLeft), Int32(p.padBottom),
-                                   Int32(p.padRight), scratch + t * per, c0, c1)
-                }
-            }
+            wc_mt_maxpool(pool.raw, x.data, x.shape.n * x.shape.c, x.shape.h, x.shape.w, y.data, y.shape.h, y.shape.w,
+                          Int32(p.kernel), Int32(p.stride), Int32(p.padTop), Int32(p.padLeft), Int32(p.padBottom),
+                          Int32(p.padRight), scratch, poolScratch(x.shape, y.shape, p))
             return
         }
         let planes = x.shape.n * x.shape.c
@@ -192,8 +183,8 @@ public enum Ops {
     /// Fast resize using a precomputed table: rows interpolated once, then blended.
     public static func resize(_ x: TensorView, _ y: TensorView, table t: ResizeTable, pool: ThreadPool) {
         let planes = x.shape.n * x.shape.c
-        let tasks = min(pool.threads, planes)
-        let chunk = (planes + tasks - 1) / tasks
+        let tasks = 1 // small op: a closure handed to the pool costs more than it saves
+        let chunk = planes
         let (iw, oh, ow) = (x.shape.w, y.shape.h, y.shape.w)
         t.x0.withUnsafeBufferPointer { x0 in t.x1.withUnsafeBufferPointer { x1 in t.fx.withUnsafeBufferPointer { fx in
         t.y0.withUnsafeBufferPointer { y0 in t.y1.withUnsafeBufferPointer { y1 in t.fy.withUnsafeBufferPointer { fy in

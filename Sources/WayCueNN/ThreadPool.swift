@@ -5,7 +5,7 @@ import CWayCueKernels
 /// `parallelFor` runs its body for each index on the pool's threads and the caller's thread,
 /// and returns when all are done. It allocates nothing per call.
 public final class ThreadPool: @unchecked Sendable {
-    private let raw: OpaquePointer
+    let raw: OpaquePointer
     /// Threads in all, counting the calling thread.
     public let threads: Int
 
@@ -25,11 +25,10 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            var f = escapable
-            withUnsafeMutablePointer(to: &f) { p in
+            withUnsafePointer(to: escapable) { p in
                 wc_pool_run(raw, count, { ctx, i in
                     ctx!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(i))
-                }, p)
+                }, UnsafeMutableRawPointer(mutating: p))
             }
         }
     }

@@ -84,3 +84,42 @@ void wc_f32_maxpool(const float *in, long H, long W, float *out, long Ho, long W
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// MARK: Multi-threaded entry points (split across the pool; per-thread scratch of
+// `scratchPerThread` floats each). No allocation.
+void wc_mt_dwconv(wc_pool *pool, const float *in, long C, long H, long W, float *out, long Ho,
+                  long Wo, const float *weights, const float *bias, int k, int stride, int pt,
+                  int pl, int pb, int pr, int act, float a0, float a1, float *scratch,
+                  long scratchPerThread);
+void wc_mt_conv_direct(wc_pool *pool, const float *in, long C, long H, long W, float *out,
+                       long Co, long Ho, long Wo, const float *weights, const float *bias, int k,
+                       int stride, int pt, int pl, int pb, int pr, int act, float a0, float a1,
+                       float *scratch, long scratchPerThread);
+void wc_mt_maxpool(wc_pool *pool, const float *in, long C, long H, long W, float *out, long Ho,
+                   long Wo, int k, int stride, int pt, int pl, int pb, int pr, float *scratch,
+                   long scratchPerThread);
+void wc_mt_bias_act(wc_pool *pool, float *x, long channels, long plane, const float *bias,
+                    int act, float a0, float a1);
+void wc_mt_qgemm(wc_pool *pool, int level, const int8_t *w, long Kp, const uint8_t *packed,
+                 long N, long M, const int32_t *comp, const float *scale, const float *bias,
+                 int act, float a0, float a1, float *out, long ldo);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// A row-major sgemm entry point supplied by the caller (BLAS stays out of this target):
+/// C[M x N] = op(A) * B with op(A) = A (transA 0, lda >= K) or A^T (transA 1, A is K x M).
+typedef void (*wc_sgemm_fn)(int transA, long M, long N, long K, const float *A, long lda,
+                            const float *B, long ldb, float *C, long ldc);
+/// Splits the columns of C across the pool (blocks of 16) and calls `gemm` on each slice.
+void wc_mt_sgemm(wc_pool *pool, wc_sgemm_fn gemm, int transA, long M, long N, long K,
+                 const float *A, long lda, const float *B, long ldb, float *C, long ldc);
+#ifdef __cplusplus
+}
+#endif
