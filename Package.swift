@@ -80,7 +80,9 @@ let package = Package(
         .testTarget(name: "WayCueCaptureTests", dependencies: ["WayCueCapture"]),
         .testTarget(name: "WayCueCuesTests", dependencies: ["WayCueCues"]),
         .testTarget(name: "WayCueSynthTests", dependencies: ["WayCueSynth"]),
-        .testTarget(name: "WayCueTrainingTests", dependencies: ["WayCueTraining"]),
+        .testTarget(
+            name: "WayCueTrainingTests", dependencies: ["WayCueTraining"],
+            exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
         .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WayCueDetector
 import WayCueImage
 import WayCueTraining
 
@@ -90,6 +91,14 @@ struct EvalCommand: AsyncParsableCommand {
         }
         bar.finish()
         let names = report.per_class.keys.sorted()
+        let canonical = Set(ObjectClass.canonical.map(\.rawValue))
+        let odd = names.filter { !canonical.contains($0) }
+        if !odd.isEmpty {
+            FileHandle.standardError.write(Data("""
+                warning: ground-truth classes \(odd.joined(separator: ", ")) are not canonical; \
+                pass --mapping FILE to map the dataset's names.\n
+                """.utf8))
+        }
         if let prPlot {
             let img = PRCurvePlot.render(names.map {
                 (String(format: "%@ AP50 %.3f", $0, report.per_class[$0]!.ap50), result.perClass[.init($0)]!.curve50)

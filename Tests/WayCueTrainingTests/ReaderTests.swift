@@ -192,3 +192,44 @@ import WayCueImage
         #expect(problems.count == 1 && problems[0].file.hasSuffix("b.jpg"))
     }
 }
+
+@Suite struct FormatDetectionTests {
+    @Test func detectsFormatsAndAppliesRecipeLists() throws {
+        let root = makeTempDir()
+        // COCO (Roboflow export layout)
+        let coco = root + "/coco"
+        write("""
+            {"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], "categories": [{"id": 0, "name": "cone"}],
+             "annotations": [{"image_id": 1, "category_id": 0, "bbox": [1, 1, 2, 2]}]}
+            """, to: coco + "/valid/_annotations.coco.json")
+        write("""
+            {"images": [{"id": 1, "file_name": "b.jpg", "width": 10, "height": 10}, {"id": 2, "file_name": "c.jpg", "width": 10, "height": 10}],
+             "categories": [{"id": 0, "name": "cone"}], "annotations": []}
+            """, to: coco + "/train/_annotations.coco.json")
+        #expect(DatasetLoader.detectFormat(path: coco) == .coco)
+        let ds = try DatasetLoader.load(path: coco)
+        #expect(ds.samples.map(\.split).sorted() == ["train", "train", "val"])
+        // VOC
+        write("<annotation><filename>x.jpg</filename><size><width>4</width><height>4</height></size></annotation>",
+              to: root + "/voc/Annotations/x.xml")
+        #expect(DatasetLoader.detectFormat(path: root + "/voc") == .voc)
+        // YOLO
+        write("names: [a]\n", to: root + "/yolo/data.yaml")
+        #expect(DatasetLoader.detectFormat(path: root + "/yolo") == .yolo)
+        // Recipe with keep_only / exclude lists, paths relative to root (the recipe's folder here).
+        write("c.jpg\n", to: root + "/drop.txt")
+        write("nothing.jpg\n", to: root + "/keep.txt")
+        write("""
+            datasets:
+              - path: coco
+                format: coco
+                weight: 2
+                exclude: { train: drop.txt }
+                keep_only: { valid: keep.txt }
+            """, to: root + "/r.yaml")
+        let recipe = try Recipe.load(path: root + "/r.yaml")
+        let mixed = try recipe.loadDataset()
+        #expect(mixed.samples.map { PathSupport.basename($0.imagePath) } == ["b.jpg"])
+        #expect(recipe.samplingWeights(for: mixed) == [2])
+    }
+}

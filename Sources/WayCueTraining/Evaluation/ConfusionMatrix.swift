@@ -18,6 +18,12 @@ public struct ConfusionMatrix: Sendable, Codable, Equatable {
     /// The IoU threshold used.
     public var iouThreshold: Double
 
+    enum CodingKeys: String, CodingKey {
+        case labels, counts
+        case scoreThreshold = "score_threshold"
+        case iouThreshold = "iou_threshold"
+    }
+
     /// Builds the matrix over images for the given classes (others are ignored).
     public init(images: [EvaluationImage], classes: [ObjectClass], scoreThreshold: Double = 0.25, iouThreshold: Double = 0.5) {
         self.labels = classes.map(\.rawValue) + ["background"]
