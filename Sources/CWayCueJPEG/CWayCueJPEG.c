@@ -96,8 +96,8 @@ static void wc_cmyk_row(const uint8_t *cmyk, uint8_t *out, int width, int out_co
     }
 }
 
-int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, uint8_t *out,
-                  size_t out_stride, int expected_width, int expected_height,
+int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, int scale_denom,
+                  uint8_t *out, size_t out_stride, int expected_width, int expected_height,
                   uint64_t max_pixels, int *warnings, char *message, size_t message_len) {
     struct jpeg_decompress_struct cinfo;
     wc_error_mgr err;
@@ -109,6 +109,10 @@ int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, uint8_t *
     if (warnings) *warnings = 0;
     if (out_components != 1 && out_components != 3) {
         wc_set_message(message, message_len, "output must have 1 or 3 components");
+        return WCJPEG_ERROR;
+    }
+    if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
+        wc_set_message(message, message_len, "scale denominator must be 1, 2, 4 or 8");
         return WCJPEG_ERROR;
     }
     if (setjmp(err.jump)) {
@@ -135,10 +139,14 @@ int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, uint8_t *
     } else {
         cinfo.out_color_space = out_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     }
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)scale_denom;
     jpeg_start_decompress(&cinfo);
     int delivered = cmyk ? 4 : out_components;
+    int out_width = (expected_width + scale_denom - 1) / scale_denom;
+    int out_height = (expected_height + scale_denom - 1) / scale_denom;
     if ((int)cinfo.output_components != delivered ||
-        (int)cinfo.output_width != expected_width || (int)cinfo.output_height != expected_height) {
+        (int)cinfo.output_width != out_width || (int)cinfo.output_height != out_height) {
         wc_set_message(message, message_len, "unexpected output layout from libjpeg");
         jpeg_destroy_decompress(&cinfo);
         return WCJPEG_ERROR;

@@ -18,17 +18,20 @@ extension Image {
     }
 
     static func decodeJPEG(_ data: [UInt8], source: String, as format: PixelFormat?,
-                           limits: ImageDecodingLimits) throws(ImageError) -> Image {
+                           limits: ImageDecodingLimits, reduction: Int = 1) throws(ImageError) -> Image {
         let header = try jpegHeader(data, source: source)
         try limits.check(width: header.width, height: header.height, source: source)
         let format = format ?? header.naturalFormat
-        let stride = header.width * format.bytesPerPixel
-        var pixels = [UInt8](repeating: 0, count: stride * header.height)
+        let outWidth = (header.width + reduction - 1) / reduction
+        let outHeight = (header.height + reduction - 1) / reduction
+        let stride = outWidth * format.bytesPerPixel
+        var pixels = [UInt8](repeating: 0, count: stride * outHeight)
         var message = [CChar](repeating: 0, count: 200)
         var warnings: Int32 = 0
         let status = data.withUnsafeBufferPointer { bytes in
             pixels.withUnsafeMutableBufferPointer { out in
-                wcjpeg_decode(bytes.baseAddress, bytes.count, Int32(format.bytesPerPixel), out.baseAddress,
+                wcjpeg_decode(bytes.baseAddress, bytes.count, Int32(format.bytesPerPixel), Int32(reduction),
+                              out.baseAddress,
                               stride, Int32(header.width), Int32(header.height),
                               UInt64(max(0, limits.maxPixels)), &warnings, &message, message.count)
             }
@@ -49,7 +52,7 @@ extension Image {
             throw ImageError.corrupt(source: source, reason: jpegReason(message, fallback: "libjpeg failed"))
         }
         // The layout is correct by construction.
-        return Image(uncheckedWidth: header.width, height: header.height, format: format, pixels: pixels)
+        return Image(uncheckedWidth: outWidth, height: outHeight, format: format, pixels: pixels)
     }
 
     /// Encodes the image as a JPEG with 4:2:0 chroma subsampling (grey images as a

@@ -18,6 +18,20 @@
 /// clamped to 0...255. Grey output is the expanded luma `clamp((298 C + 128) >> 8)`.
 /// Chroma is shared by each horizontal pair (YUYV) or 2x2 block (NV12) without interpolation.
 extension Image {
+    /// The largest side a camera frame may have; larger values are refused before any size
+    /// arithmetic can overflow.
+    static let maxFrameSide = 1 << 16
+
+    /// Throws unless both sides are in `1...maxFrameSide` and the stride is in a sane range.
+    static func checkFrame(_ kind: String, width: Int, height: Int, stride: Int?) throws(ImageError) {
+        guard (1...maxFrameSide).contains(width), (1...maxFrameSide).contains(height) else {
+            throw ImageError.invalidLayout("\(kind) sizes must be 1 to \(maxFrameSide), got \(width)x\(height)")
+        }
+        if let stride, !(0...(8 * maxFrameSide)).contains(stride) {
+            throw ImageError.invalidLayout("\(kind) stride \(stride) is out of range")
+        }
+    }
+
     @inline(__always)
     static func clampByte(_ v: Int) -> UInt8 { UInt8(truncatingIfNeeded: v < 0 ? 0 : (v > 255 ? 255 : v)) }
 
@@ -49,6 +63,7 @@ extension Image {
     /// - Throws: ``ImageError/invalidLayout(_:)`` when the sizes do not fit the buffer.
     public static func fromYUYV(_ bytes: UnsafeRawBufferPointer, width: Int, height: Int, stride: Int? = nil,
                                 as format: PixelFormat = .rgb8) throws(ImageError) -> Image {
+        try checkFrame("YUYV", width: width, height: height, stride: stride)
         let stride = stride ?? width * 2
         guard width > 0, height > 0, width % 2 == 0 else {
             throw ImageError.invalidLayout("YUYV needs a positive, even width and a positive height, got \(width)x\(height)")
@@ -105,6 +120,8 @@ extension Image {
     public static func fromNV12(luma: UnsafeRawBufferPointer, chroma: UnsafeRawBufferPointer, width: Int, height: Int,
                                 lumaStride: Int? = nil, chromaStride: Int? = nil,
                                 as format: PixelFormat = .rgb8) throws(ImageError) -> Image {
+        try checkFrame("NV12", width: width, height: height, stride: lumaStride)
+        try checkFrame("NV12", width: width, height: height, stride: chromaStride)
         let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2
         let lumaStride = lumaStride ?? width
         let chromaStride = chromaStride ?? 2 * chromaWidth
@@ -149,9 +166,7 @@ extension Image {
     /// by the UV plane); see ``fromNV12(luma:chroma:width:height:lumaStride:chromaStride:as:)``.
     public static func fromNV12(_ bytes: [UInt8], width: Int, height: Int,
                                 as format: PixelFormat = .rgb8) throws(ImageError) -> Image {
-        guard width > 0, height > 0 else {
-            throw ImageError.invalidLayout("NV12 sizes must be positive, got \(width)x\(height)")
-        }
+        try checkFrame("NV12", width: width, height: height, stride: nil)
         let lumaBytes = width * height
         let chromaBytes = 2 * ((width + 1) / 2) * ((height + 1) / 2)
         guard bytes.count >= lumaBytes + chromaBytes else {
@@ -173,6 +188,7 @@ extension Image {
     /// - Throws: ``ImageError/invalidLayout(_:)`` when the sizes do not fit the buffer.
     public static func fromGrey(_ bytes: [UInt8], width: Int, height: Int, stride: Int? = nil,
                                 as format: PixelFormat = .rgb8) throws(ImageError) -> Image {
+        try checkFrame("grey", width: width, height: height, stride: stride)
         let grey: Image
         do {
             grey = try Image(width: width, height: height, format: .grey8, stride: stride, pixels: bytes)

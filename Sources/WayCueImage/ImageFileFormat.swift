@@ -34,7 +34,26 @@ public struct ImageHeader: Sendable, Hashable {
     public var width: Int
     /// Height in pixels.
     public var height: Int
-    /// The pixel format ``Image/decode(_:source:as:limits:)`` returns when none is requested:
-    /// ``PixelFormat/grey8`` for grey files, ``PixelFormat/rgb8`` otherwise.
+    /// The pixel format ``Image/decode(_:source:as:limits:reduction:)`` returns when none is
+    /// requested: ``PixelFormat/grey8`` for grey files, ``PixelFormat/rgb8`` otherwise.
     public var naturalFormat: PixelFormat
+
+    /// Creates a header description.
+    public init(fileFormat: ImageFileFormat, width: Int, height: Int, naturalFormat: PixelFormat) {
+        self.fileFormat = fileFormat
+        self.width = width
+        self.height = height
+        self.naturalFormat = naturalFormat
+    }
+
+    /// The largest decode `reduction` (1, 2, 4 or 8) that still leaves at least as many pixels
+    /// as letterboxing to `width` x `height` keeps, so decoding with it and then letterboxing
+    /// loses no detail the model would see.
+    public func reduction(forLetterboxToWidth width: Int, height: Int) -> Int {
+        guard self.width > 0, self.height > 0, width > 0, height > 0 else { return 1 }
+        let gain = min(Double(width) / Double(self.width), Double(height) / Double(self.height))
+        var reduction = 1
+        while reduction < 8 && Double(reduction * 2) * gain <= 1 { reduction *= 2 }
+        return reduction
+    }
 }

@@ -7,6 +7,8 @@ struct BenchImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Time JPEG decoding, letterboxing and YUYV conversion of a 640x480 frame.",
+        // Cases: JPEG decode (full and DCT-reduced by 2), letterbox to 320x320 from 640x480 and
+        // 1280x720, YUYV and NV12 to RGB, JPEG encode at quality 90.
         discussion: """
             The frame is a real photo resized to 640x480 (--photo, or the first validation image \
             of ../shared/datasets/pedestrian-lights-crosswalks when present), otherwise a \
@@ -124,8 +126,15 @@ struct BenchImage: ParsableCommand {
         results.append(try BenchImage.time("jpeg_decode_640x480", runs: runs, warmup: warmup) {
             sink &+= Int(try Image.decode(jpeg).pixels[1000])
         })
+        results.append(try BenchImage.time("jpeg_decode_640x480_reduced_2", runs: runs, warmup: warmup) {
+            sink &+= Int(try Image.decode(jpeg, reduction: 2).pixels[1000])
+        })
         results.append(BenchImage.time("letterbox_640x480_to_320x320", runs: runs, warmup: warmup) {
             sink &+= Int(frame.letterboxed(to: 320).image.pixels[50_000])
+        })
+        let hd = frame.resized(width: 1280, height: 720)
+        results.append(BenchImage.time("letterbox_1280x720_to_320x320", runs: runs, warmup: warmup) {
+            sink &+= Int(hd.letterboxed(to: 320).image.pixels[50_000])
         })
         results.append(try BenchImage.time("yuyv_to_rgb_640x480", runs: runs, warmup: warmup) {
             sink &+= Int(try Image.fromYUYV(yuyv, width: 640, height: 480).pixels[1000])

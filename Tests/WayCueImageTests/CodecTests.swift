@@ -207,3 +207,77 @@ import Testing
         #expect(abs(Int(asGrey.pixels[2]) - Int(PixelColor(red: 0, green: 255, blue: 255).luma)) <= 3)
     }
 }
+
+@Suite struct ReducedDecodeTests {
+    @Test func jpegReductionDecodesSmallerImagesCloseToAResize() throws {
+        let original = TestSupport.smoothImage(width: 160, height: 120)
+        let data = try original.jpegData(quality: 95)
+        let full = try Image.decode(data)
+        for reduction in [2, 4, 8] {
+            let small = try Image.decode(data, reduction: reduction)
+            #expect(small.width == 160 / reduction && small.height == 120 / reduction)
+            let reference = full.resized(width: small.width, height: small.height)
+            let total = zip(small.pixels, reference.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+            #expect(Double(total) / Double(small.pixels.count) < 3, "reduction \(reduction)")
+        }
+        // Odd sizes round up, as libjpeg does.
+        let odd = try TestSupport.smoothImage(width: 97, height: 61).jpegData()
+        let reduced = try Image.decode(odd, as: .grey8, reduction: 4)
+        #expect(reduced.width == 25 && reduced.height == 16 && reduced.format == .grey8)
+    }
+
+    @Test func pngReductionResizes() throws {
+        let image = TestSupport.noisyImage(width: 21, height: 10, format: .rgb8, seed: 31)
+        let reduced = try Image.decode(try image.pngData(), reduction: 2)
+        #expect(reduced == image.resized(width: 11, height: 5))
+    }
+
+    @Test func invalidReductionIsRefused() throws {
+        let data = try TestSupport.smoothImage().jpegData()
+        #expect(throws: ImageError.self) { try Image.decode(data, reduction: 3) }
+        #expect(throws: ImageError.self) { try Image.decode(data, reduction: 16) }
+    }
+
+    @Test func letterboxReductionKeepsEnoughPixels() {
+        func header(_ w: Int, _ h: Int) -> ImageHeader { ImageHeader(fileFormat: .jpeg, width: w, height: h, naturalFormat: .rgb8) }
+        #expect(header(640, 480).reduction(forLetterboxToWidth: 320, height: 320) == 2)
+        #expect(header(640, 640).reduction(forLetterboxToWidth: 320, height: 320) == 2)
+        #expect(header(639, 639).reduction(forLetterboxToWidth: 320, height: 320) == 1)
+        #expect(header(1920, 1080).reduction(forLetterboxToWidth: 320, height: 320) == 4)  // gain 1/6
+        #expect(header(8000, 6000).reduction(forLetterboxToWidth: 320, height: 320) == 8)
+        #expect(header(100, 100).reduction(forLetterboxToWidth: 320, height: 320) == 1)
+    }
+}
+
+@Suite struct ConcurrentDecodeTests {
+    /// Decoders keep all state per call (libjpeg's error jump buffer, libpng's control block),
+    /// so parallel decodes of good and bad data agree with serial ones.
+    @Test func parallelDecodesMatchSerialOnes() throws {
+        let jpeg = try TestSupport.smoothImage(width: 64, height: 48).jpegData()
+        let png = try TestSupport.noisyImage(width: 33, height: 17, format: .rgb8, seed: 41).pngData()
+        let bad = Array(jpeg.prefix(jpeg.count / 2))
+        let expectedJPEG = try Image.decode(jpeg), expectedPNG = try Image.decode(png)
+        let mismatches = Counter()
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            var ok = true
+            switch i % 3 {
+            case 0: ok = (try? Image.decode(jpeg)) == expectedJPEG
+            case 1: ok = (try? Image.decode(png)) == expectedPNG
+            default:
+                do { _ = try Image.decode(bad, source: "bad-\(i)"); ok = false } catch {
+                    if case .corrupt(let source, _)? = error as? ImageError, source == "bad-\(i)" {} else { ok = false }
+                }
+            }
+            if !ok { mismatches.increment() }
+        }
+        #expect(mismatches.value == 0)
+    }
+
+    /// A lock-protected count (Synchronization's Mutex needs macOS 15; the package supports 14).
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+}

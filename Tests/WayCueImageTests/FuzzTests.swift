@@ -2,10 +2,12 @@ import Foundation
 import Testing
 @testable import WayCueImage
 
-/// Mutation fuzzing of the JPEG and PNG decoders: thousands of damaged files, each of which
-/// must give an image or a typed ``ImageError``, never a crash, a hang or text on stderr.
-/// Deterministic (seeded), bounded (small images, a 1-megapixel limit so a mutated header
-/// cannot make one case slow) and run in CI.
+/// Mutation fuzzing of the JPEG and PNG decoders: 20,000 damaged files (bit flips, byte
+/// replacements, marker/chunk splices, length-field corruption, PNG CRCs sometimes repaired)
+/// and 1,000 truncated ones (each decoded strictly and leniently). Each must give an image or
+/// a typed ``ImageError``, never a crash, a hang or text on stderr. Deterministic (seeded),
+/// bounded (small images, a 1-megapixel limit so a mutated header cannot make one case slow;
+/// about 5 s in a debug build on a loaded 2-core box) and run in CI.
 @Suite(.serialized) struct DecoderFuzzTests {
     static let limits = ImageDecodingLimits(maxPixels: 1 << 20)
     static let lenient = ImageDecodingLimits(maxPixels: 1 << 20, acceptsCorruptJPEGData: true)
@@ -39,10 +41,11 @@ import Testing
     enum Outcome { case decoded, refused }
 
     /// Decodes one case; anything other than an image or an `ImageError` fails the test.
-    static func check(_ data: [UInt8], lenient: Bool, label: String) -> Outcome {
+    static func check(_ data: [UInt8], lenient: Bool, label: String, reduction: Int = 1) -> Outcome {
         _ = try? Image.readHeader(data, source: label)
         do {
-            let image = try Image.decode(data, source: label, limits: lenient ? Self.lenient : Self.limits)
+            let image = try Image.decode(data, source: label, limits: lenient ? Self.lenient : Self.limits,
+                                         reduction: reduction)
             #expect(image.width * image.height <= Self.limits.maxPixels && image.width > 0 && image.height > 0)
             #expect(image.pixels.count >= image.stride * image.height)
             return .decoded
@@ -166,13 +169,15 @@ import Testing
         var tally: [String: Int] = [:]
         let started = Date()
         try withStderrCaptured { () throws in
-            for i in 0..<5_200 {
+            for i in 0..<20_000 {
                 let png = i % 2 == 1
                 let pool = png ? pngs : jpegs
                 let seed = pool[Int.random(in: 0..<pool.count, using: &rng)]
                 let donor = pool[Int.random(in: 0..<pool.count, using: &rng)]
                 let data = Self.mutate(seed, donor: donor, png: png, &rng)
-                let outcome = Self.check(data, lenient: i % 4 == 0, label: "fuzz-\(i).\(png ? "png" : "jpg")")
+                // Every fourth case decodes leniently; every third at a DCT-scaled size.
+                let outcome = Self.check(data, lenient: i % 4 == 0, label: "fuzz-\(i).\(png ? "png" : "jpg")",
+                                         reduction: i % 3 == 2 ? [2, 4, 8][(i / 3) % 3] : 1)
                 tally["\(png ? "png" : "jpeg") \(outcome)", default: 0] += 1
             }
         }

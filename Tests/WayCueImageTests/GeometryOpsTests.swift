@@ -56,6 +56,25 @@ import Testing
         #expect(image.resized(width: 2, height: 1).pixels == [50, 228])  // 227.5 rounds up
     }
 
+    @Test func strongDownscalesAverageInsteadOfAliasing() {
+        // Noise shrunk 8x: averaging 8x8 blocks leaves a spread near 74 / 8 = 9 levels;
+        // plain bilinear sampling would keep most of the noise (about 74 / sqrt(2)).
+        let noise = TestSupport.noisyImage(width: 256, height: 192, format: .grey8, seed: 17)
+        let small = noise.resized(width: 32, height: 24)
+        let mean = small.pixels.reduce(0.0) { $0 + Double($1) } / Double(small.pixels.count)
+        let variance = small.pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(small.pixels.count)
+        #expect(variance.squareRoot() < 20, "spread \(variance.squareRoot())")
+        #expect(abs(mean - 127.5) < 5)
+        // The pre-filter keeps geometry: an edge at x = 64 of 128 lands at x = 8 of 16.
+        var edge = Image(width: 128, height: 64, format: .rgb8)
+        edge.fillRectangle(x: 64, y: 0, width: 64, height: 64, color: .white)
+        let shrunk = edge.resized(width: 16, height: 8)
+        #expect(shrunk.pixel(x: 7, y: 3) == .black && shrunk.pixel(x: 8, y: 3) == .white)
+        // One 2x2 halving step is the rounded block mean.
+        let block = try? Image(width: 2, height: 2, format: .grey8, pixels: [0, 1, 2, 4])
+        #expect(block?.resized(width: 1, height: 1).pixels == [2])  // (7 + 2) >> 2
+    }
+
     @Test func rgbChannelsMatchGreyResize() throws {
         let grey = TestSupport.noisyImage(width: 23, height: 19, format: .grey8, seed: 14)
         let rgb = grey.converted(to: .rgb8)

@@ -96,6 +96,10 @@ import Testing
         #expect(throws: ImageError.self) { try Image.fromNV12([UInt8](repeating: 0, count: 11), width: 4, height: 2) }
         #expect(throws: ImageError.self) { try Image.fromNV12([], width: 0, height: 2) }
         #expect(throws: ImageError.self) { try Image.fromGrey([1, 2, 3], width: 2, height: 2) }
+        // Absurd sizes are refused before any arithmetic can overflow.
+        #expect(throws: ImageError.self) { try Image.fromYUYV([1, 2, 3, 4], width: Int.max - 1, height: Int.max) }
+        #expect(throws: ImageError.self) { try Image.fromNV12([1, 2, 3, 4], width: 1 << 40, height: 1 << 40) }
+        #expect(throws: ImageError.self) { try Image.fromGrey([1], width: 1, height: 1, stride: Int.max) }
     }
 
     @Test func rgbToGreyUsesBT601Luma() {

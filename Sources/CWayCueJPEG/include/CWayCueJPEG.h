@@ -32,13 +32,15 @@ int wcjpeg_read_header(const uint8_t *data, size_t len, wcjpeg_info *info,
 
 /// Decodes `data` to 8-bit pixels with `out_components` channels (1 = grey, 3 = RGB) into
 /// `out`, whose row stride is `out_stride` bytes and which must hold `height * out_stride`
-/// bytes. Refuses images above `max_pixels` before libjpeg allocates any image buffer, and
-/// images whose header differs from `expected_width` x `expected_height`. CMYK and YCCK
+/// bytes. `scale_denom` (1, 2, 4 or 8) makes libjpeg decode at that fraction of the size in
+/// the DCT domain; the output is then ceil(width / scale_denom) x ceil(height / scale_denom).
+/// Refuses images whose header size is above `max_pixels` before libjpeg allocates any image
+/// buffer, and images whose header differs from `expected_width` x `expected_height`. CMYK and YCCK
 /// files are converted to RGB (or grey) here. `warnings` receives the number of corrupt-data
 /// warnings libjpeg reported (a truncated file decodes with grey padding and a warning; the
 /// caller decides whether that is fatal) and `message` the text of the first one.
-int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, uint8_t *out,
-                  size_t out_stride, int expected_width, int expected_height,
+int wcjpeg_decode(const uint8_t *data, size_t len, int out_components, int scale_denom,
+                  uint8_t *out, size_t out_stride, int expected_width, int expected_height,
                   uint64_t max_pixels, int *warnings, char *message, size_t message_len);
 
 /// Encodes 8-bit pixels (`components` 1 or 3) at `quality` (1-100), progressive when
