@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchImage.self,
             BenchEngineCommand.self,
             BenchDataset.self,
+            BenchTrainCommand.self,
         ]
     )
 }

@@ -61,6 +61,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Peak learning rate.")
     var lr: Float?
 
+    @Option(name: .long, help: "Linear warm-up steps.")
+    var warmup: Int?
+
     @Option(name: .long, help: "Seed.")
     var seed: UInt64?
 
@@ -79,6 +82,7 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        reexecWithBetterBLASCore()
         let trainer: Trainer
         do {
             if let resume {
@@ -94,6 +98,7 @@ struct TrainCommand: AsyncParsableCommand {
                 if let evalImages { c.evalImages = evalImages == 0 ? nil : evalImages }
                 if let lr { c.learningRate = lr }
                 if let seed { c.seed = seed }
+                if let warmup { c.warmupSteps = warmup }
                 if let threads { c.threads = threads }
                 let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
                 trainer = try Trainer(config: c, runDirectory: out ?? "runs/\(name)")

@@ -13,7 +13,7 @@ extension Tape {
                      "conv2d: weight shape does not match the input")
         let ho = (x.h + 2 * padding - k) / stride + 1, wo = (x.w + 2 * padding - k) / stride + 1
         let y = Var(n: x.n, c: cout, h: ho, w: wo,
-                    requiresGrad: x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
+                    requiresGrad: x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false), zeroed: false)
         let g = ConvGeometry(n: x.n, cin: x.c, h: x.h, w: x.w, cout: cout, k: k, stride: stride, pad: padding,
                              groups: groups, ho: ho, wo: wo)
         let depthwise = groups == x.c && groups == cout && groups > 1
@@ -194,31 +194,38 @@ func col2imAdd(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutab
     }
 }
 
-/// One channel of a depthwise convolution.
+/// Valid output columns `lo..<hi` of kernel column `kx`: those whose input column
+/// `ox * s - p + kx` lies in `0..<w`.
+@inline(__always)
+func validColumns(kx: Int, s: Int, p: Int, w: Int, wo: Int) -> Range<Int> {
+    let a = p - kx, b = w - 1 + p - kx
+    let lo = a <= 0 ? 0 : (a + s - 1) / s
+    let hi = b < 0 ? 0 : min(wo, b / s + 1)
+    return lo..<max(lo, hi)
+}
+
+/// One channel of a depthwise convolution, row by row and tap by tap (branch-free inner
+/// loops that vectorise).
 @inline(__always)
 func depthwiseForward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ wt: UnsafePointer<Float>,
                       _ y: UnsafeMutablePointer<Float>) {
     let (k, s, p, h, w, ho, wo) = (g.k, g.stride, g.pad, g.h, g.w, g.ho, g.wo)
+    y.update(repeating: 0, count: ho * wo)
     for oy in 0..<ho {
-        for ox in 0..<wo {
-            var acc: Float = 0
-            let iy0 = oy * s - p, ix0 = ox * s - p
-            if iy0 >= 0 && ix0 >= 0 && iy0 + k <= h && ix0 + k <= w {
-                for ky in 0..<k {
-                    let xr = x + (iy0 + ky) * w + ix0, wr = wt + ky * k
-                    for kx in 0..<k { acc += xr[kx] * wr[kx] }
-                }
-            } else {
-                for ky in 0..<k {
-                    let iy = iy0 + ky
-                    if iy < 0 || iy >= h { continue }
-                    for kx in 0..<k {
-                        let ix = ix0 + kx
-                        if ix >= 0 && ix < w { acc += x[iy * w + ix] * wt[ky * k + kx] }
-                    }
+        let yr = y + oy * wo
+        for ky in 0..<k {
+            let iy = oy * s - p + ky
+            if iy < 0 || iy >= h { continue }
+            let xr = x + iy * w
+            for kx in 0..<k {
+                let wv = wt[ky * k + kx], off = kx - p
+                let r = validColumns(kx: kx, s: s, p: p, w: w, wo: wo)
+                if s == 1 {
+                    for ox in r { yr[ox] += wv * xr[ox + off] }
+                } else {
+                    for ox in r { yr[ox] += wv * xr[ox * s + off] }
                 }
             }
-            y[oy * wo + ox] = acc
         }
     }
 }
@@ -230,18 +237,24 @@ func depthwiseBackward(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ wt: Unsaf
                        _ dw: UnsafeMutablePointer<Float>?) {
     let (k, s, p, h, w, ho, wo) = (g.k, g.stride, g.pad, g.h, g.w, g.ho, g.wo)
     for oy in 0..<ho {
-        for ox in 0..<wo {
-            let d = dy[oy * wo + ox]
-            if d == 0 { continue }
-            let iy0 = oy * s - p, ix0 = ox * s - p
-            for ky in 0..<k {
-                let iy = iy0 + ky
-                if iy < 0 || iy >= h { continue }
-                for kx in 0..<k {
-                    let ix = ix0 + kx
-                    if ix < 0 || ix >= w { continue }
-                    dx?[iy * w + ix] += d * wt[ky * k + kx]
-                    dw?[ky * k + kx] += d * x[iy * w + ix]
+        let dyr = dy + oy * wo
+        for ky in 0..<k {
+            let iy = oy * s - p + ky
+            if iy < 0 || iy >= h { continue }
+            let xr = x + iy * w
+            for kx in 0..<k {
+                let tap = ky * k + kx, off = kx - p
+                let r = validColumns(kx: kx, s: s, p: p, w: w, wo: wo)
+                if let dw {
+                    var acc: Float = 0
+                    if s == 1 { for ox in r { acc += dyr[ox] * xr[ox + off] } }
+                    else { for ox in r { acc += dyr[ox] * xr[ox * s + off] } }
+                    dw[tap] += acc
+                }
+                if let dx {
+                    let dxr = dx + iy * w, wv = wt[tap]
+                    if s == 1 { for ox in r { dxr[ox + off] += wv * dyr[ox] } }
+                    else { for ox in r { dxr[ox * s + off] += wv * dyr[ox] } }
                 }
             }
         }

@@ -46,14 +46,28 @@ public enum TrainActivation: String, Sendable, Codable, CaseIterable {
 extension Tape {
     /// Elementwise activation.
     public func activation(_ x: Var, _ a: TrainActivation) -> Var {
-        let y = Var(n: x.n, c: x.c, h: x.h, w: x.w, requiresGrad: x.requiresGrad)
+        let y = Var(n: x.n, c: x.c, h: x.h, w: x.w, requiresGrad: x.requiresGrad, zeroed: false)
         let count = x.count, T = pool.threads
-        pool.parallelFor(T) { t in for i in chunkRange(t, of: T, count: count) { y.data[i] = a.value(x.data[i]) } }
+        let xs = x.data, ys = y.data
+        pool.parallelFor(T) { t in
+            let r = chunkRange(t, of: T, count: count)
+            // One loop per activation so that each vectorises (no switch per element).
+            switch a {
+            case .relu: for i in r { ys[i] = max(xs[i], 0) }
+            case .leakyReLU: for i in r { let v = xs[i]; ys[i] = v > 0 ? v : 0.1 * v }
+            case .hardSwish, .silu: for i in r { ys[i] = a.value(xs[i]) }
+            }
+        }
         record(x.requiresGrad) { [unowned self] in
             guard y.hasGrad else { return }
             let dy = y.grad, dx = x.grad
             self.pool.parallelFor(T) { t in
-                for i in chunkRange(t, of: T, count: count) { dx[i] += dy[i] * a.derivative(x.data[i]) }
+                let r = chunkRange(t, of: T, count: count)
+                switch a {
+                case .relu: for i in r { dx[i] += xs[i] > 0 ? dy[i] : 0 }
+                case .leakyReLU: for i in r { dx[i] += xs[i] > 0 ? dy[i] : 0.1 * dy[i] }
+                case .hardSwish, .silu: for i in r { dx[i] += dy[i] * a.derivative(xs[i]) }
+                }
             }
         }
         return y
@@ -62,7 +76,7 @@ extension Tape {
     /// Elementwise sum of two same-shaped tensors.
     public func add(_ a: Var, _ b: Var) -> Var {
         precondition(a.n == b.n && a.c == b.c && a.h == b.h && a.w == b.w, "add: shapes differ")
-        let y = Var(n: a.n, c: a.c, h: a.h, w: a.w, requiresGrad: a.requiresGrad || b.requiresGrad)
+        let y = Var(n: a.n, c: a.c, h: a.h, w: a.w, requiresGrad: a.requiresGrad || b.requiresGrad, zeroed: false)
         for i in 0..<a.count { y.data[i] = a.data[i] + b.data[i] }
         record(y.requiresGrad) {
             guard y.hasGrad else { return }

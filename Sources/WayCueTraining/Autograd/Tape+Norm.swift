@@ -26,7 +26,7 @@ extension Tape {
     /// statistics otherwise. `gamma` and `beta` have shape `[1, c, 1, 1]`.
     public func batchNorm(_ x: Var, gamma: Var, beta: Var, stats: BatchNormStats, updateStats: Bool = true) -> Var {
         let C = x.c, P = x.plane, N = x.n
-        let y = Var(n: N, c: C, h: x.h, w: x.w, requiresGrad: x.requiresGrad || gamma.requiresGrad || beta.requiresGrad)
+        let y = Var(n: N, c: C, h: x.h, w: x.w, requiresGrad: x.requiresGrad || gamma.requiresGrad || beta.requiresGrad, zeroed: false)
         let T = pool.threads
         if !training {
             for ch in 0..<C {

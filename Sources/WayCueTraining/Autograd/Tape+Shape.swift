@@ -6,7 +6,7 @@ extension Tape {
         let f = xs[0]
         precondition(xs.allSatisfy { $0.n == f.n && $0.h == f.h && $0.w == f.w }, "concat: shapes differ")
         let C = xs.reduce(0) { $0 + $1.c }, P = f.plane
-        let y = Var(n: f.n, c: C, h: f.h, w: f.w, requiresGrad: xs.contains { $0.requiresGrad })
+        let y = Var(n: f.n, c: C, h: f.h, w: f.w, requiresGrad: xs.contains { $0.requiresGrad }, zeroed: false)
         for img in 0..<f.n {
             var off = 0
             for x in xs {
@@ -34,7 +34,7 @@ extension Tape {
     public func sliceChannels(_ x: Var, start: Int, count: Int) -> Var {
         precondition(start >= 0 && count > 0 && start + count <= x.c, "slice: channels out of range")
         let P = x.plane
-        let y = Var(n: x.n, c: count, h: x.h, w: x.w, requiresGrad: x.requiresGrad)
+        let y = Var(n: x.n, c: count, h: x.h, w: x.w, requiresGrad: x.requiresGrad, zeroed: false)
         for img in 0..<x.n {
             (y.data + img * count * P).update(from: x.data + (img * x.c + start) * P, count: count * P)
         }
@@ -52,7 +52,7 @@ extension Tape {
     public func channelShuffle(_ x: Var, groups: Int) -> Var {
         precondition(x.c % groups == 0, "shuffle: groups must divide channels")
         let C = x.c, P = x.plane, per = C / groups
-        let y = Var(n: x.n, c: C, h: x.h, w: x.w, requiresGrad: x.requiresGrad)
+        let y = Var(n: x.n, c: C, h: x.h, w: x.w, requiresGrad: x.requiresGrad, zeroed: false)
         for img in 0..<x.n {
             for g in 0..<groups {
                 for i in 0..<per {

@@ -3,6 +3,7 @@ import Accelerate
 #else
 import COpenBLAS
 #endif
+import Foundation
 import WayCueNN
 
 /// A batched NCHW float tensor on the autograd tape: its values and (once needed) its gradient.
@@ -23,13 +24,13 @@ public final class Var: @unchecked Sendable {
     /// One channel plane.
     public var plane: Int { h * w }
 
-    /// Creates a zero tensor.
-    public init(n: Int, c: Int, h: Int, w: Int, requiresGrad: Bool = false) {
+    /// Creates a zero tensor (or, with `zeroed: false`, one whose values the caller overwrites).
+    public init(n: Int, c: Int, h: Int, w: Int, requiresGrad: Bool = false, zeroed: Bool = true) {
         self.n = n; self.c = c; self.h = h; self.w = w
         self.requiresGrad = requiresGrad
         let k = max(n * c * h * w, 1)
-        data = .allocate(capacity: k)
-        data.initialize(repeating: 0, count: k)
+        data = BufferPool.shared.take(k)
+        if zeroed { data.update(repeating: 0, count: k) }
     }
 
     /// Creates a tensor holding `values` (count must match the shape).
@@ -40,16 +41,17 @@ public final class Var: @unchecked Sendable {
     }
 
     deinit {
-        data.deallocate()
-        gradStorage?.deallocate()
+        let k = max(count, 1)
+        BufferPool.shared.give(data, k)
+        if let g = gradStorage { BufferPool.shared.give(g, k) }
     }
 
     /// The gradient, allocated (zeroed) on first use.
     public var grad: UnsafeMutablePointer<Float> {
         if let g = gradStorage { return g }
         let k = max(count, 1)
-        let g = UnsafeMutablePointer<Float>.allocate(capacity: k)
-        g.initialize(repeating: 0, count: k)
+        let g = BufferPool.shared.take(k)
+        g.update(repeating: 0, count: k)
         gradStorage = g
         return g
     }
@@ -121,4 +123,40 @@ func gemm(_ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int, a: UnsafePoint
           b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Recycles tensor buffers by exact size: a training step allocates the same shapes every
+/// time, and fresh pages cost more (page faults, zeroing by the kernel) than the math of the
+/// cheap ops. Thread-safe.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var held = 0
+    private let lock = NSLock()
+    /// Floats kept at most (beyond this, buffers are released).
+    var limit = 1 << 30
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        if var list = free[count], let p = list.popLast() {
+            free[count] = list
+            held -= count
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        return .allocate(capacity: count)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        lock.lock()
+        if held + count <= limit {
+            free[count, default: []].append(p)
+            held += count
+            lock.unlock()
+        } else {
+            lock.unlock()
+            p.deallocate()
+        }
+    }
 }

@@ -45,6 +45,8 @@ public struct AugmentedSample: Sendable {
     public var image: Image
     /// Boxes in input pixels.
     public var targets: [TargetBox]
+    /// Creates an example.
+    public init(image: Image, targets: [TargetBox]) { self.image = image; self.targets = targets }
 }
 
 /// A source image with its boxes in pixels and class indices.
