@@ -127,6 +127,16 @@ import WayCueNN
         #expect(raw.count == flat.count)
     }
 
+    @Test func fullSizeExportSavesAndLoads() throws {
+        var c = Self.tinyConfig()
+        c.inputSize = 416
+        let graph = try DetectorModel(config: c, seed: 1).exportGraph()
+        let dir = makeTempDir()
+        try ModelFile.save(graph, to: dir + "/big.wcm")
+        let det = try Detector(modelPath: dir + "/big.wcm")
+        #expect(det.inputWidth == 416)
+    }
+
     @Test func defaultDetectorIsAClearError() {
         #expect(throws: DetectorError.noDefaultModel) { _ = try Detector.default() }
     }
@@ -212,5 +222,31 @@ func makeTinyRecipe() -> String {
             try Data(m).write(to: URL(fileURLWithPath: dir + "/fuzz.ckpt"))
             _ = try? Checkpoint.read(path: dir + "/fuzz.ckpt") // must not crash
         }
+    }
+}
+
+@Suite struct HeadSpecTests {
+    @Test func roundTripAndFuzz() {
+        let d = DistributionBoxDecoder(classCount: 3, regMax: 7, strides: [8, 16, 32])
+        let spec = DetectorHeadSpec(decoder: d)
+        #expect(DetectorHeadSpec(valueName: spec.valueName)?.decoder(classCount: 3) == d)
+        #expect(DetectorHeadSpec(valueName: "head") == nil)
+        #expect(DetectorHeadSpec(valueName: "dfl_head regmax=0 strides=8 offset=0.5") == nil)
+        var rng = TestRNG(5)
+        let bytes = Array(spec.valueName.utf8)
+        for _ in 0..<2000 {
+            let m = mutate(bytes, rng: &rng, tokens: ["=", ",", " ", "regmax", "strides", "-1", "99999999999999999999"])
+            _ = DetectorHeadSpec(valueName: String(decoding: m, as: UTF8.self)) // must not crash
+        }
+    }
+
+    @Test func hostileCheckpointConfigIsRejected() throws {
+        var mc = DetectorModelTests.tinyConfig()
+        mc.stageChannels = [1 << 20, 2, 2]
+        let dir = makeTempDir()
+        let c = Checkpoint(header: .init(train: TrainConfig(recipe: "r"), model: mc, epoch: 1, step: 1, bestMap50: nil,
+                                         history: [], arrays: []), arrays: [:])
+        try c.write(to: dir + "/x.ckpt")
+        #expect(throws: TrainingError.self) { _ = try Checkpoint.loadModel(path: dir + "/x.ckpt") }
     }
 }

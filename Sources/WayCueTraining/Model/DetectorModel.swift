@@ -81,7 +81,7 @@ public final class DetectorModel: @unchecked Sendable {
     }
 
     /// Builds the WayCueNN inference graph (batch 1, batch norm folded, activations fused) with
-    /// one output `[1, cells * valuesPerCell, 1, 1]` in the ``DistributionBoxDecoder`` layout.
+    /// one output `[1, cells, valuesPerCell, 1]` in the ``DistributionBoxDecoder`` layout.
     /// The input is raw RGB `0...255` (letterboxed, pad 114); the output value's name carries
     /// the decoder description (see ``DetectorHeadSpec``).
     public func exportGraph() throws -> Graph {
@@ -93,7 +93,9 @@ public final class DetectorModel: @unchecked Sendable {
             let s = o.shape
             let r = try b.reshape(o, TensorShape(n: 1, c: 1, h: s.c, w: s.h * s.w), name: "level\(i).chw")
             let t = b.transpose(r, name: "level\(i).hwc")
-            flat.append(try b.reshape(t, TensorShape(n: 1, c: s.c * s.h * s.w, h: 1, w: 1), name: "level\(i).flat"))
+            // [1, cells, values, 1]: channel = cell, so a channel concat keeps the cell-major layout
+            // (and every dimension stays within the .wcm format's limit).
+            flat.append(try b.reshape(t, TensorShape(n: 1, c: s.h * s.w, h: s.c, w: 1), name: "level\(i).flat"))
         }
         let out = flat.count == 1 ? flat[0] : try b.concat(flat, name: DetectorHeadSpec(decoder: config.decoder).valueName)
         return try b.build(outputs: [out], classNames: config.classNames)

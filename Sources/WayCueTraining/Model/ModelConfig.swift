@@ -57,8 +57,12 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     public func validate() throws(TrainingError) {
         guard !classNames.isEmpty else { throw .invalidConfig("no classes") }
         guard (64...1024).contains(inputSize) else { throw .invalidConfig("input size \(inputSize) outside 64...1024") }
-        guard stageChannels.count == 3, stageRepeats.count == 3, stageChannels.allSatisfy({ $0 % 2 == 0 && $0 > 0 }) else {
-            throw .invalidConfig("stage channels must be three even numbers")
+        guard classNames.count <= 1000 else { throw .invalidConfig("\(classNames.count) classes (at most 1000)") }
+        guard stageChannels.count == 3, stageRepeats.count == 3,
+              stageChannels.allSatisfy({ $0 % 2 == 0 && $0 > 0 && $0 <= 4096 }),
+              stageRepeats.allSatisfy({ (1...16).contains($0) }), (1...1024).contains(stemChannels),
+              (1...1024).contains(neckChannels) else {
+            throw .invalidConfig("stage channels must be three even numbers up to 4096, repeats 1...16, stem and neck 1...1024")
         }
         guard strides.count >= 3, Array(strides.prefix(3)) == [8, 16, 32], strides.count <= 4 else {
             throw .invalidConfig("strides must be [8, 16, 32] or [8, 16, 32, 64]")

@@ -142,6 +142,9 @@ public struct Checkpoint: Sendable {
     /// Loads a checkpoint's model with its EMA weights (what export and evaluation use).
     public static func loadModel(path: String, ema: Bool = true) throws -> DetectorModel {
         let c = try read(path: path)
+        do { try c.header.model.validate() } catch {
+            throw TrainingError.badCheckpoint(file: path, reason: "\(error)")
+        }
         let model = DetectorModel(config: c.header.model, seed: c.header.train.seed)
         try c.restore(into: model, optimizer: nil, ema: ema, file: path)
         return model

@@ -145,7 +145,10 @@ public struct RunFolder: Sendable {
             }
             s += "\n## Speed\n\nTraining: \(String(format: "%.1f", last.imagesPerSecond)) images/s (last epoch). "
             s += "Total training time so far: \(String(format: "%.1f", history.reduce(0) { $0 + $1.seconds } / 60)) min.\n"
-            if let latencyMs { s += "Inference latency (fp32, batch 1): \(String(format: "%.1f", latencyMs)) ms median.\n" }
+            if let latencyMs {
+                s += "Inference latency (WayCueNN fp32, batch 1, measured on the training machine while training): "
+                s += "\(String(format: "%.1f", latencyMs)) ms median.\n"
+            }
         }
         s += "\nValidation figures are on the recipe's `val` split after its keep/exclude lists; the raw splits of the "
         s += "shared pedestrian set leak near-duplicates, so use the clean list for honest figures.\n"

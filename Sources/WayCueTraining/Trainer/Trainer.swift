@@ -288,6 +288,22 @@ public final class Trainer {
         return DetectionEvaluator().evaluate(images)
     }
 
+    /// Median fp32 latency (ms) of the exported graph at batch 1 on this trainer's thread count
+    /// (weights do not change it, so it is measured once per run).
+    public func inferenceLatencyMilliseconds(runs: Int = 15) throws -> Double {
+        let runner = try GraphRunner(graph: try model.exportGraph(), threads: config.threads)
+        for i in 0..<runner.input.shape.count { runner.input.data[i] = 114 }
+        runner.run()
+        var t: [Double] = []
+        for _ in 0..<runs {
+            let t0 = monotonicSeconds()
+            runner.run()
+            t.append(monotonicSeconds() - t0)
+        }
+        setBLASThreads(1)
+        return t.sorted()[t.count / 2] * 1000
+    }
+
     // MARK: The loop
 
     /// Trains the remaining epochs, writing checkpoints and artifacts after each.
@@ -296,6 +312,7 @@ public final class Trainer {
     public func run(maxEpochs: Int? = nil, progress: (TrainProgress) -> Void) throws {
         let run = RunFolder(path: runDirectory)
         try run.writeConfig(config, model: model.config, parameters: model.store.parameterCount)
+        let latency = try? inferenceLatencyMilliseconds()
         var sampler = WeightedSampler(weights: weights, seed: config.seed)
         // Advance the sampler past completed epochs (it is consumed in a fixed order).
         let perEpoch = stepsPerEpoch * config.batch
@@ -355,7 +372,7 @@ public final class Trainer {
             try run.writeCurves(history)
             if let sheet { try run.writeSampleSheet(sheet.map { ($0.image, $0.detections) }, names: sheetSamples.map(\.imagePath)) }
             try run.writeModelCard(recipe: recipe, model: model.config, parameters: model.store.parameterCount,
-                                   history: history, trainImages: trainSamples.count)
+                                   history: history, trainImages: trainSamples.count, latencyMs: latency)
         }
     }
 }
