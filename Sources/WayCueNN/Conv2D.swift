@@ -59,6 +59,7 @@ public final class Conv2D: @unchecked Sendable {
 
     /// Creates a convolution with seeded random weights (He-uniform) and small random biases.
     public convenience init(config: Conv2DConfig, activation: Activation = .none, seed: UInt64) throws(NNError) {
+        try config.validate()
         var rng = SplitMix64(seed: seed)
         let fanIn = Float(config.inChannels / max(config.groups, 1) * config.kernelH * config.kernelW)
         let limit = (6 / max(fanIn, 1)).squareRoot()

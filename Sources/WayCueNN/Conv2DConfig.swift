@@ -63,7 +63,9 @@ public struct Conv2DConfig: Hashable, Sendable {
     /// Checks the configuration; the message names what is wrong.
     public func validate() throws(NNError) {
         func bad(_ r: String) -> NNError { .invalidParameter(op: "conv", reason: r) }
-        guard inChannels > 0, outChannels > 0 else { throw bad("channels must be positive") }
+        guard inChannels > 0, outChannels > 0, inChannels <= 1 << 16, outChannels <= 1 << 16 else {
+            throw bad("channels must be 1...65536")
+        }
         guard kernelH > 0, kernelW > 0, kernelH <= 64, kernelW <= 64 else { throw bad("kernel must be 1...64") }
         guard strideH > 0, strideW > 0, strideH <= 64, strideW <= 64 else { throw bad("stride must be 1...64") }
         guard dilationH > 0, dilationW > 0, dilationH <= 64, dilationW <= 64 else { throw bad("dilation must be 1...64") }
@@ -73,6 +75,7 @@ public struct Conv2DConfig: Hashable, Sendable {
         guard groups > 0, inChannels % groups == 0, outChannels % groups == 0 else {
             throw bad("groups \(groups) must divide in \(inChannels) and out \(outChannels) channels")
         }
+        guard weightCount <= 1 << 26 else { throw bad("\(weightCount) weights exceed 2^26") }
     }
 
     /// The output shape for an input shape, or an error when the input does not fit.

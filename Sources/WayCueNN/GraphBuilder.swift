@@ -55,14 +55,20 @@ public final class GraphBuilder {
         return try conv(x, try Conv2D(config: cfg, activation: activation, seed: seed), name: name)
     }
 
-    /// Adds a convolution with the given weights and bias.
+    /// Adds a convolution with the given weights and bias; a following batch norm, if given, is
+    /// folded into them here (inference pays nothing for it).
     public func conv(
         _ x: Value, out: Int, kernel: Int, stride: Int = 1, padding: Int? = nil, dilation: Int = 1,
-        groups: Int = 1, activation: Activation = .none, weights: [Float], bias: [Float]?, name: String? = nil
+        groups: Int = 1, activation: Activation = .none, weights: [Float], bias: [Float]?,
+        batchNorm: BatchNormParameters? = nil, name: String? = nil
     ) throws(NNError) -> Value {
         let cfg = Conv2DConfig(inChannels: x.shape.c, outChannels: out, kernel: kernel, stride: stride,
                                padding: padding, dilation: dilation, groups: groups)
-        return try conv(x, try Conv2D(config: cfg, activation: activation, weights: weights, bias: bias), name: name)
+        let layer = try Conv2D(config: cfg, activation: activation, weights: weights, bias: bias)
+        if let bn = batchNorm {
+            try layer.foldBatchNorm(gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance, epsilon: bn.epsilon)
+        }
+        return try conv(x, layer, name: name)
     }
 
     /// Adds pooling.
@@ -72,7 +78,8 @@ public final class GraphBuilder {
 
     /// Adds a resize to `height` x `width`.
     public func resize(_ x: Value, height: Int, width: Int, mode: Ops.ResizeMode, name: String? = nil) throws(NNError) -> Value {
-        guard height > 0, width > 0, height <= 1 << 14, width <= 1 << 14 else {
+        guard height > 0, width > 0, height <= 1 << 14, width <= 1 << 14,
+              x.shape.n * x.shape.c * height * width <= ModelFile.maxTensorElements else {
             throw .invalidParameter(op: "resize", reason: "size \(height)x\(width) out of range")
         }
         return add(.resize(mode), [x], TensorShape(n: x.shape.n, c: x.shape.c, h: height, w: width), name: name)
@@ -153,4 +160,26 @@ public final class GraphBuilder {
 
     /// Low-level: adds a node with an explicit op and output shape (used by importers/loaders).
     func raw(_ op: Op, _ ins: [Value], _ shape: TensorShape, name: String) -> Value { add(op, ins, shape, name: name) }
+}
+
+/// Batch-norm statistics to fold into the convolution before it.
+public struct BatchNormParameters: Sendable {
+    /// Scale per channel.
+    public var gamma: [Float]
+    /// Shift per channel.
+    public var beta: [Float]
+    /// Running mean per channel.
+    public var mean: [Float]
+    /// Running variance per channel.
+    public var variance: [Float]
+    /// Added to the variance.
+    public var epsilon: Float
+    /// Creates batch-norm parameters.
+    public init(gamma: [Float], beta: [Float], mean: [Float], variance: [Float], epsilon: Float = 1e-5) {
+        self.gamma = gamma
+        self.beta = beta
+        self.mean = mean
+        self.variance = variance
+        self.epsilon = epsilon
+    }
 }

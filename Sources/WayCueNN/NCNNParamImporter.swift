@@ -26,7 +26,7 @@ public enum NCNNParamImporter {
             func fail(_ r: String) -> NNError { .parse(file: file, line: lineNo, reason: r) }
             let f = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if f.isEmpty { continue }
-            guard f.count >= 4, let nIn = Int(f[2]), let nOut = Int(f[3]), nIn >= 0, nOut >= 0, f.count >= 4 + nIn + nOut else {
+            guard f.count >= 4, let nIn = Int(f[2]), let nOut = Int(f[3]), nIn >= 0, nOut >= 0, nIn <= 4096, nOut <= 4096, f.count >= 4 + nIn + nOut else {
                 throw fail("malformed layer line")
             }
             let type = f[0], name = f[1]
@@ -34,7 +34,7 @@ public enum NCNNParamImporter {
             var p: [Int: [Float]] = [:]
             for kv in f[(4 + nIn + nOut)...] {
                 let parts = kv.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, var key = Int(parts[0]) else { throw fail("bad parameter '\(kv)'") }
+                guard parts.count == 2, var key = Int(parts[0]), key > -40000, key < 40000 else { throw fail("bad parameter '\(kv)'") }
                 var vals = parts[1].split(separator: ",").compactMap { Float(String($0)) }
                 if key <= -23300 {
                     key = -key - 23300
@@ -42,7 +42,9 @@ public enum NCNNParamImporter {
                 }
                 p[key] = vals
             }
-            func int(_ k: Int, _ d: Int) -> Int { p[k].flatMap { $0.first }.map { Int($0) } ?? d }
+            // Values outside +-2^24 (or not finite) become a sentinel that every check rejects.
+            func toInt(_ v: Float) -> Int { v.isFinite && abs(v) <= 16_777_216 ? Int(v) : Int.min / 4 }
+            func int(_ k: Int, _ d: Int) -> Int { p[k].flatMap { $0.first }.map(toInt) ?? d }
             func float(_ k: Int, _ d: Float) -> Float { p[k].flatMap { $0.first } ?? d }
             func input(_ i: Int) throws(NNError) -> Value {
                 guard i < ins.count, let v = blobs[ins[i]] else { throw fail("unknown input blob '\(i < ins.count ? ins[i] : "?")'") }
@@ -109,14 +111,14 @@ public enum NCNNParamImporter {
                 let x = try input(0)
                 guard let starts = p[9], let ends = p[10], let axes = p[11], starts.count == 1, ends.count == 1,
                       axes.count == 1, axes[0] == 0 else { throw fail("Crop: only one channel range supported") }
-                let s = Int(starts[0]), e = min(Int(ends[0]), x.shape.c)
+                let s = toInt(starts[0]), e = min(toInt(ends[0]), x.shape.c)
                 try define(0, b.slice(x, start: s, count: e - s, name: outs[0]))
             case "Slice":
                 let x = try input(0)
                 guard int(1, 0) == 0, let sl = p[0], sl.count == outs.count else { throw fail("Slice: channel slices only") }
                 var start = 0
                 for (i, s) in sl.enumerated() {
-                    let n = Int(s) == -233 ? (x.shape.c - start) / (sl.count - i) : Int(s)
+                    let n = toInt(s) == -233 ? (x.shape.c - start) / (sl.count - i) : toInt(s)
                     try define(i, b.slice(x, start: start, count: n, name: outs[i]))
                     start += n
                 }
@@ -126,7 +128,7 @@ public enum NCNNParamImporter {
                 guard int(0, 1) == 1 || int(0, 1) == 2 else { throw fail("Interp: only nearest and bilinear") }
                 var oh = int(3, 0), ow = int(4, 0)
                 if oh == 0 || ow == 0 {
-                    oh = Int(Float(x.shape.h) * float(1, 1)); ow = Int(Float(x.shape.w) * float(2, 1))
+                    oh = toInt(Float(x.shape.h) * float(1, 1)); ow = toInt(Float(x.shape.w) * float(2, 1))
                 }
                 try define(0, b.resize(x, height: oh, width: ow, mode: mode, name: outs[0]))
             case "BinaryOp":
@@ -141,10 +143,12 @@ public enum NCNNParamImporter {
                 let w = int(0, -233), h = int(1, -233), c = int(2, -233)
                 var dims = [w, h, c].filter { $0 != -233 }
                 if let i = dims.firstIndex(of: -1) {
+                    guard dims.allSatisfy({ $0 == -1 || ($0 > 0 && $0 <= 1 << 24) }) else { throw fail("Reshape: bad dims") }
                     let known = dims.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-                    guard known > 0 else { throw fail("Reshape: bad dims") }
+                    guard known > 0, known <= x.shape.count else { throw fail("Reshape: bad dims") }
                     dims[i] = x.shape.count / known
                 }
+                guard dims.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else { throw fail("Reshape: bad dims") }
                 let shape: TensorShape
                 switch dims.count {
                 case 1: shape = TensorShape(c: 1, h: 1, w: dims[0])

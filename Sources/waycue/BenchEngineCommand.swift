@@ -80,6 +80,7 @@ struct BenchEngineCommand: ParsableCommand {
         var sample = Tensor(shape: inShape)
         sample.fillRandom(in: -1...1, seed: 7)
         var quantized = 0
+        var int8Error = ""
         if prec == .int8 {
             let calib = try GraphRunner(graph: g, threads: 1, precision: .fp32)
             let samples = (0..<4).map { i -> Tensor in
@@ -88,9 +89,19 @@ struct BenchEngineCommand: ParsableCommand {
                 return t
             }
             quantized = try calib.calibrateInt8(samples: samples)
+            try calib.run(sample)
+            let ref = calib.outputs.map { Array(UnsafeBufferPointer(start: $0.data, count: $0.shape.count)) }
+            let q = try GraphRunner(graph: g, threads: 1, precision: .int8)
+            try q.run(sample)
+            // Largest |int8 - fp32| over all outputs, relative to the largest |fp32| output.
+            var maxDiff: Float = 0, maxRef: Float = 0
+            for (o, r) in zip(q.outputs, ref) {
+                for i in 0..<r.count { maxDiff = max(maxDiff, abs(o.data[i] - r[i])); maxRef = max(maxRef, abs(r[i])) }
+            }
+            int8Error = ",\"int8_max_rel_error_vs_fp32\":\(format3(Double(maxDiff / max(maxRef, 1e-12))))"
         }
         let runner = try GraphRunner(graph: g, threads: threads, precision: prec)
-        try runner.run(sample.view)
+        try runner.run(sample)
         for _ in 0..<warmup { runner.run() }
         var times: [Double] = []
         times.reserveCapacity(runs)
@@ -183,7 +194,7 @@ struct BenchEngineCommand: ParsableCommand {
                 "runs":\(runs),"median_ms":\(format3(median)),"p90_ms":\(format3(p90)),"min_ms":\(format3(times[0])),\
                 "allocations_per_run":\(allocs),"peak_rss_mb":\(format3(rssMB)),"gflop":\(format3(gflop)),\
                 "planned_mb":\(format3(Double(runner.plannedBytes) / 1048576)),"int8_convs":\(quantized),\
-                "int8_kernel":"\(Int8Kernels.name)","blas_core":"\(BLASInfo.coreName)"}
+                "int8_kernel":"\(Int8Kernels.name)","blas_core":"\(BLASInfo.coreName)"\(int8Error)}
                 """)
         } else {
             print("\(graph) \(size)x\(size) \(precision) \(threads) thread(s): median \(format3(median)) ms, p90 \(format3(p90)) ms, "

@@ -58,6 +58,16 @@ import Testing
         #expect(throws: NNError.self) { try conv.foldBatchNorm(gamma: [1], beta: [1], mean: [1], variance: [1]) }
     }
 
+    @Test func builderFoldsBatchNorm() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", TensorShape(c: 1, h: 1, w: 1))
+        let bn = BatchNormParameters(gamma: [2], beta: [1], mean: [0.5], variance: [4], epsilon: 0)
+        let y = try b.conv(x, out: 1, kernel: 1, weights: [3], bias: [0], batchNorm: bn)
+        let r = try GraphRunner(graph: try b.build(outputs: [y]))
+        try r.run(Tensor(shape: x.shape, values: [1]))
+        #expect(abs(r.outputs[0].data[0] - (2 * (3 - 0.5) / 2 + 1)) < 1e-6) // gamma * (x - mean) / sqrt(var) + beta
+    }
+
     @Test func invalidConfigurationsAreRejected() {
         #expect(throws: NNError.self) { try Conv2D(config: Conv2DConfig(inChannels: 3, outChannels: 4, kernel: 3, groups: 2), seed: 1) }
         #expect(throws: NNError.self) { try Conv2D(config: Conv2DConfig(inChannels: 3, outChannels: 4, kernel: 0), seed: 1) }

@@ -47,4 +47,47 @@ import Testing
             #expect(error == .parse(file: "t.param", line: 4, reason: "unsupported layer type 'FooLayer' (f)"))
         }
     }
+
+    /// Mutated layer lists (tokens replaced by hostile numbers, lines dropped or duplicated)
+    /// must give an error or a valid graph, never a crash or an unbounded allocation.
+    @Test func fuzzedParamFilesNeverCrash() {
+        let base = """
+            7767517
+            9 10
+            Input in 0 1 data 0=16 1=16 2=3
+            Convolution c1 1 1 data a 0=8 1=3 3=2 4=1 5=1 6=216 9=2 -23310=1,1.000000e-01
+            Pooling p 1 1 a b 0=0 1=3 2=2 3=1 5=1
+            Split s 1 2 b b0 b1
+            ConvolutionDepthWise d 1 1 b0 c 0=8 1=3 4=1 5=1 6=72 7=8
+            Concat cat 2 1 c b1 d2
+            ShuffleChannel sh 1 1 d2 e 0=2
+            Crop cr 1 1 e f -23309=1,0 -23310=1,8 -23311=1,0
+            Interp up 1 1 f g 0=2 1=2.000000e+00 2=2.000000e+00
+            Reshape rs 1 1 g h 0=-1 1=8
+            """
+        #expect(throws: Never.self) { try NCNNParamImporter.importGraph(text: base) }
+        var rng = SplitMix64(seed: 99)
+        let hostile = ["-1", "0", "nan", "inf", "1e30", "-233", "99999999999999999999", "65537", "-23300=9", "7=0", "=", "1,2,3"]
+        var lines = base.split(separator: "\n").map(String.init)
+        for i in 0..<3000 {
+            var l = lines
+            let at = 2 + Int(rng.next() % UInt64(l.count - 2))
+            switch i % 3 {
+            case 0:
+                var toks = l[at].split(separator: " ").map(String.init)
+                let t = Int(rng.next() % UInt64(toks.count))
+                let h = hostile[Int(rng.next() % UInt64(hostile.count))]
+                if toks[t].contains("=") && rng.next() % 2 == 0 {
+                    toks[t] = String(toks[t].split(separator: "=")[0]) + "=" + h
+                } else {
+                    toks[t] = h
+                }
+                l[at] = toks.joined(separator: " ")
+            case 1: l.remove(at: at)
+            default: l.insert(l[at], at: at)
+            }
+            _ = try? NCNNParamImporter.importGraph(text: l.joined(separator: "\n"), file: "fuzz.param")
+            if i % 500 == 499 { lines = base.split(separator: "\n").map(String.init) }
+        }
+    }
 }
