@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchEngineCommand.self,
             BenchDataset.self,
             BenchTrainCommand.self,
+            BenchDetectorCommand.self,
         ]
     )
 }
