@@ -67,6 +67,19 @@ func randomVar(_ n: Int, _ c: Int, _ h: Int, _ w: Int, seed: UInt64, scale: Floa
         #expect(r.worst < 2e-2, "worst relative error \(r.worst)")
     }
 
+    @Test func checkerCatchesAWrongBackward() {
+        // y = 2x recorded with a wrong backward (3 dy): the checker must report it.
+        let x = randomVar(1, 2, 3, 3, seed: 20)
+        let r = checkGradients([x]) { t, v in
+            let a = v[0]
+            let y = Var(n: a.n, c: a.c, h: a.h, w: a.w, requiresGrad: true)
+            for i in 0..<a.count { y.data[i] = 2 * a.data[i] }
+            t.record(true) { for i in 0..<a.count { a.grad[i] += 3 * y.grad[i] } }
+            return y
+        }
+        #expect(r.worst > 0.2)
+    }
+
     @Test func depthwiseMatchesDenseReference() {
         // A depthwise conv equals a dense conv whose off-diagonal channel weights are zero.
         let pool = ThreadPool(threads: 2)
