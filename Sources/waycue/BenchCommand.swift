@@ -12,6 +12,10 @@ struct BenchCommand: AsyncParsableCommand {
             CaptureBenchCommand.self,
             BenchEngineCommand.self,
             SynthBenchCommand.self,
+            BenchEngineCommand.self,
+            BenchDataset.self,
+            BenchTrainCommand.self,
+            BenchDetectorCommand.self,
         ]
     )
 }
