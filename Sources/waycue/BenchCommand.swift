@@ -12,8 +12,6 @@ struct BenchCommand: AsyncParsableCommand {
             CaptureBenchCommand.self,
             BenchEngineCommand.self,
             SynthBenchCommand.self,
-            BenchEngineCommand.self,
-            BenchDataset.self,
             BenchTrainCommand.self,
             BenchDetectorCommand.self,
         ]
