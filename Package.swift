@@ -43,10 +43,12 @@ let package = Package(
             providers: [.apt(["libv4l-dev"])]),
         .target(name: "CWayCueJPEG", dependencies: ["CJPEG"]),
         .target(name: "CWayCueV4L2", dependencies: ["CV4L2"]),
+        .target(name: "CWayCueKernels"),
+        .target(name: "CWayCueAllocCounter"),
 
         // MARK: Layers
         .target(name: "WayCueImage", dependencies: ["CWayCueJPEG", "CPNG"]),
-        .target(name: "WayCueNN", dependencies: [blasDependency]),
+        .target(name: "WayCueNN", dependencies: [blasDependency, "CWayCueKernels"]),
         .target(name: "WayCueDetector", dependencies: ["WayCueImage", "WayCueNN"]),
         .target(
             name: "WayCueCapture",
@@ -80,7 +82,8 @@ let package = Package(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
-                "WayCueSynth", "WayCueTraining", "WayCueProfiles", "WayCuePipeline", "WayCueWalkDemo",
+                "WayCueSynth", "WayCueTraining", "WayCueProfiles", "CWayCueAllocCounter", "WayCuePipeline",
+                "WayCueWalkDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -10,7 +10,10 @@ struct BenchCommand: AsyncParsableCommand {
             BenchDataset.self,
             BenchCuesCommand.self,
             CaptureBenchCommand.self,
+            BenchEngineCommand.self,
             SynthBenchCommand.self,
+            BenchTrainCommand.self,
+            BenchDetectorCommand.self,
             PipelineBenchCommand.self,
         ]
     )

@@ -18,14 +18,14 @@ struct EvalCommand: AsyncParsableCommand {
             Detections come from --predictions, a JSON-lines file with one image a line: \
             {"image": "valid/images/a.jpg", "detections": [{"class": "ped_green", "score": 0.9, "box": [x1, y1, x2, y2]}]} \
             (boxes in the image's pixels; "image" matches by path, path suffix or file name). \
-            Running a model (--model, or the default model) needs the detector engine, which is \
-            not available yet.
+            Without --predictions, runs --model (a .wcm from `waycue export`) or the bundled \
+            default model (none is bundled yet: exit 1) on the split.
 
             --json prints one object: map50, map50_95, per_class ({"ped_green": {"ap50": ..., \
             "ap50_95": ..., "count": ...}}), split, images, removed_near_duplicates, \
             unreadable_images, images_without_predictions, unmatched_predictions, confusion_matrix.
 
-            Exit status: 0 on success, 1 when evaluation cannot run (no model engine), 2 on bad \
+            Exit status: 0 on success, 1 when evaluation cannot run (no model), 2 on bad \
             input or usage.
 
             Examples:
@@ -42,7 +42,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Split to evaluate: val or test.")
     var split: String = "val"
 
-    @Option(name: .long, help: "Model file to run (needs the detector engine; not available yet).")
+    @Option(name: .long, help: "Model file (.wcm) to run instead of --predictions.")
     var model: String?
 
     @Option(name: .long, help: "JSON-lines detections per image (see above).")
@@ -74,16 +74,13 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let predictions else {
-            let which = model.map { "model '\($0)'" } ?? "the default model"
-            FileHandle.standardError.write(Data("""
-                error: cannot evaluate \(which): no model engine is available yet in this build. \
-                Pass --predictions FILE (JSON lines of detections per image) instead.\n
-                """.utf8))
-            throw ExitCode(1)
-        }
         let (dataset, _) = try loadOrExit { try input.load(data) }
-        let preds = try loadOrExit { try PredictionsFile.load(path: predictions) }
+        let preds: PredictionsFile
+        if let predictions {
+            preds = try loadOrExit { try PredictionsFile.load(path: predictions) }
+        } else {
+            preds = try modelPredictions(dataset: dataset)
+        }
         var options = DatasetEvaluation.Options()
         options.split = split
         options.nearDuplicateThreshold = keepNearDuplicates ? nil : hamming

@@ -25,6 +25,10 @@ struct WayCueCommand: AsyncParsableCommand {
             DevicesCommand.self,
             RecordCommand.self,
             SynthCommand.self,
+            TrainCommand.self,
+            ExportCommand.self,
+            QuantizeCommand.self,
+            DetectCommand.self,
             DemoCommand.self,
             RunCommand.self,
         ]

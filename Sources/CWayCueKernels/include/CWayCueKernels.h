@@ -1,0 +1,125 @@
+// CWayCueKernels: the few kernels Swift cannot reach at full speed (int8 dot products with
+// per-function target attributes and run-time CPU dispatch) and a fixed worker pool.
+#ifndef CWAYCUE_KERNELS_H
+#define CWAYCUE_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: Worker pool (threads created once; callers participate; no per-call allocation)
+typedef void (*wc_task_fn)(void *ctx, long index);
+typedef struct wc_pool wc_pool;
+/// Creates a pool that runs tasks on `threads` threads in all (the caller counts as one).
+wc_pool *wc_pool_create(int threads);
+void wc_pool_destroy(wc_pool *pool);
+int wc_pool_threads(const wc_pool *pool);
+/// Runs fn(ctx, i) for every i in [0, count) and returns when all are done.
+void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx);
+
+// MARK: CPU features
+/// 2 = AVX-512 VNNI, 1 = AVX2, 0 = portable C (also the path ARM boards compile).
+int wc_cpu_int8_level(void);
+/// 1 when the CPU has AVX2 + FMA.
+int wc_cpu_has_avx2(void);
+
+// MARK: int8 GEMM  C[m][n] = sum_k W[m][k] * X[k][n]
+// Packed activations: for each block of 16 columns, k in groups of 4: 16 columns x 4 bytes,
+// unsigned (value + 128). Packed size: wc_qgemm_packed_size(K, N) bytes.
+size_t wc_qgemm_packed_size(long K, long N);
+/// Quantizes fp32 X (K rows, N columns, row stride ldx floats) by 1/scale, adds 128, packs.
+void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, uint8_t *packed);
+/// Weights: int8 rows of Kp = round_up(K, 4) bytes (zero padded).
+/// Epilogue: y = (acc - comp[m]) * scale[m] + bias[m], then act
+/// (0 none, 1 relu, 2 leaky(alpha), 3 clip(lo, hi)); y written to out[m*ldo + n].
+/// Rows [m0, m1), column blocks [nb0, nb1) (a block is 16 columns).
+void wc_qgemm_compute(int level, const int8_t *w, long Kp, const uint8_t *packed, long N,
+                      long m0, long m1, long nb0, long nb1, const int32_t *comp,
+                      const float *scale, const float *bias, int act, float a0, float a1,
+                      float *out, long ldo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// MARK: fp32 kernels (one body, compiled per ISA with target_clones on x86 ELF; plain C elsewhere)
+// Activation codes: 0 none, 1 relu, 2 leaky(a0), 3 clip(a0, a1), 4 sigmoid, 5 silu, 6 hardswish.
+
+/// In place: x = act(x + bias[c]) for channels [0, channels), each `plane` floats, `cstride` apart.
+void wc_f32_bias_act(float *x, long channels, long plane, long cstride, const float *bias, int act,
+                     float a0, float a1);
+
+/// Depthwise k x k convolution (k = 3 or 5, stride 1 or 2, dilation 1) of channels [c0, c1).
+/// `scratch` holds (H + pt + pb) * (W + pl + pr + 64) floats (the zero-padded plane).
+void wc_f32_dwconv(const float *in, long H, long W, float *out, long Ho, long Wo,
+                   const float *weights, const float *bias, int k, int stride, int pt, int pl,
+                   int pb, int pr, int act, float a0, float a1, float *scratch, long c0, long c1);
+
+/// Required scratch floats of wc_f32_dwconv.
+long wc_f32_dwconv_scratch(long H, long W, int pt, int pl, int pb, int pr);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Direct dense convolution for few input channels (the stem): square kernel k <= 7, stride 1 or
+/// 2, dilation 1, output channels [o0, o1). Scratch: wc_f32_direct_scratch floats.
+void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
+                        const float *weights, const float *bias, int k, int stride, int pt, int pl,
+                        int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
+                        long o1);
+long wc_f32_direct_scratch(long C, long H, long W, int k, int stride, int pt, int pl, int pb,
+                           int pr, long Wo);
+/// Max pooling k x k, stride 1 or 2, of channels [c0, c1) (padding reads as -inf).
+void wc_f32_maxpool(const float *in, long H, long W, float *out, long Ho, long Wo, int k,
+                    int stride, int pt, int pl, int pb, int pr, float *scratch, long c0, long c1);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// MARK: Multi-threaded entry points (split across the pool; per-thread scratch of
+// `scratchPerThread` floats each). No allocation.
+void wc_mt_dwconv(wc_pool *pool, const float *in, long C, long H, long W, float *out, long Ho,
+                  long Wo, const float *weights, const float *bias, int k, int stride, int pt,
+                  int pl, int pb, int pr, int act, float a0, float a1, float *scratch,
+                  long scratchPerThread);
+void wc_mt_conv_direct(wc_pool *pool, const float *in, long C, long H, long W, float *out,
+                       long Co, long Ho, long Wo, const float *weights, const float *bias, int k,
+                       int stride, int pt, int pl, int pb, int pr, int act, float a0, float a1,
+                       float *scratch, long scratchPerThread);
+void wc_mt_maxpool(wc_pool *pool, const float *in, long C, long H, long W, float *out, long Ho,
+                   long Wo, int k, int stride, int pt, int pl, int pb, int pr, float *scratch,
+                   long scratchPerThread);
+void wc_mt_bias_act(wc_pool *pool, float *x, long channels, long plane, const float *bias,
+                    int act, float a0, float a1);
+void wc_mt_qgemm(wc_pool *pool, int level, const int8_t *w, long Kp, const uint8_t *packed,
+                 long N, long M, const int32_t *comp, const float *scale, const float *bias,
+                 int act, float a0, float a1, float *out, long ldo);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// A row-major sgemm entry point supplied by the caller (BLAS stays out of this target):
+/// C[M x N] = op(A) * B with op(A) = A (transA 0, lda >= K) or A^T (transA 1, A is K x M).
+typedef void (*wc_sgemm_fn)(int transA, long M, long N, long K, const float *A, long lda,
+                            const float *B, long ldb, float *C, long ldc);
+/// Splits the columns of C across the pool (blocks of 16) and calls `gemm` on each slice.
+void wc_mt_sgemm(wc_pool *pool, wc_sgemm_fn gemm, int transA, long M, long N, long K,
+                 const float *A, long lda, const float *B, long ldb, float *C, long ldc);
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,132 @@
+import Foundation
+import WayCueImage
+import WayCueNN
+
+/// Errors of ``Detector``.
+public enum DetectorError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No model ships with this build of the library.
+    case noDefaultModel
+    /// The graph is not a WayCue detector graph (reason given).
+    case notADetectorModel(String)
+    /// The image could not be prepared.
+    case badImage(String)
+
+    public var description: String {
+        switch self {
+        case .noDefaultModel:
+            "no default model is bundled with this build of WayCueDetector; train one with `waycue train` and pass it with --model"
+        case .notADetectorModel(let r): "not a WayCue detector model: \(r)"
+        case .badImage(let r): "cannot prepare the image: \(r)"
+        }
+    }
+}
+
+/// Runs a WayCue detector graph on images and returns detections in the images' own pixels.
+///
+/// ```swift
+/// let detector = try Detector(model: try ModelFile.load(path: "model.wcm"), threads: 2)
+/// let found = try detector.detect(image)
+/// ```
+///
+/// A detector is not reentrant: call it from one thread at a time (it keeps its buffers).
+public final class Detector: @unchecked Sendable {
+    /// The graph being run.
+    public let graph: Graph
+    /// Class names in output order.
+    public let classNames: [String]
+    /// Output layout.
+    public let decoder: DistributionBoxDecoder
+    /// Input width and height.
+    public let inputWidth: Int, inputHeight: Int
+    /// Detections scoring below this are dropped.
+    public var scoreThreshold: Float = 0.35
+    /// Non-maximum suppression settings.
+    public var nms = NMSOptions()
+    private let runner: GraphRunner
+    private let lock = NSLock()
+
+    /// Wraps a loaded detector graph.
+    ///
+    /// - Parameters:
+    ///   - model: A graph written by `waycue export` (input `[1, 3, H, W]`, one output whose
+    ///     name carries a ``DetectorHeadSpec``).
+    ///   - threads: Threads for inference.
+    public init(model: Graph, threads: Int = 1) throws {
+        guard model.inputs.count == 1, model.outputs.count == 1 else {
+            throw DetectorError.notADetectorModel("needs one input and one output")
+        }
+        let inShape = model.values[model.inputs[0]].shape
+        guard inShape.n == 1, inShape.c == 3 else { throw DetectorError.notADetectorModel("input must be [1, 3, H, W], is \(inShape)") }
+        let outName = model.values[model.outputs[0]].name
+        guard let spec = DetectorHeadSpec(valueName: outName) else {
+            throw DetectorError.notADetectorModel("output '\(outName)' does not describe a dfl_head")
+        }
+        guard !model.classNames.isEmpty else { throw DetectorError.notADetectorModel("no class names") }
+        let d = spec.decoder(classCount: model.classNames.count)
+        let expected = d.cellCount(inputWidth: inShape.w, inputHeight: inShape.h) * d.valuesPerCell
+        guard model.values[model.outputs[0]].shape.count == expected else {
+            throw DetectorError.notADetectorModel("output has \(model.values[model.outputs[0]].shape.count) values, the head spec needs \(expected)")
+        }
+        let quantized = model.nodes.contains { if case .conv(let c) = $0.op { return c.int8 != nil }; return false }
+        graph = model
+        classNames = model.classNames
+        decoder = d
+        inputWidth = inShape.w
+        inputHeight = inShape.h
+        runner = try GraphRunner(graph: model, threads: max(1, threads), precision: quantized ? .int8 : .fp32)
+    }
+
+    /// Loads a `.wcm` file and wraps it.
+    public convenience init(modelPath: String, threads: Int = 1) throws {
+        try self.init(model: try ModelFile.load(path: modelPath), threads: threads)
+    }
+
+    /// The model bundled with the library. None is bundled yet, so this always throws
+    /// ``DetectorError/noDefaultModel``; it never substitutes an untrained model.
+    public static func `default`(threads: Int = 1) throws -> Detector {
+        throw DetectorError.noDefaultModel
+    }
+
+    /// Raw head output for an image already letterboxed to the input size (RGB 0...255).
+    public func rawOutput(letterboxed image: Image) throws -> [Float] {
+        guard image.width == inputWidth, image.height == inputHeight else {
+            throw DetectorError.badImage("expected \(inputWidth)x\(inputHeight), got \(image.width)x\(image.height)")
+        }
+        let rgb = image.format == .rgb8 ? image : image.converted(to: .rgb8)
+        lock.lock(); defer { lock.unlock() }
+        let input = runner.input
+        let plane = inputWidth * inputHeight
+        rgb.pixels.withUnsafeBufferPointer { px in
+            for y in 0..<inputHeight {
+                let row = y * rgb.stride
+                for x in 0..<inputWidth {
+                    let o = row + x * 3, i = y * inputWidth + x
+                    input.data[i] = Float(px[o])
+                    input.data[plane + i] = Float(px[o + 1])
+                    input.data[2 * plane + i] = Float(px[o + 2])
+                }
+            }
+        }
+        runner.run()
+        let out = runner.outputs[0]
+        return Array(UnsafeBufferPointer(start: out.data, count: out.shape.count))
+    }
+
+    /// Detects objects in one image; boxes are in the image's pixels.
+    public func detect(_ image: Image) throws -> [Detection] {
+        let boxed = image.letterboxed(toWidth: inputWidth, height: inputHeight)
+        let raw = try rawOutput(letterboxed: boxed.image)
+        let candidates = raw.withUnsafeBufferPointer {
+            decoder.decode($0, inputWidth: inputWidth, inputHeight: inputHeight, scoreThreshold: scoreThreshold)
+        }
+        let dets = candidates.map { c in
+            Detection(objectClass: ObjectClass(classNames[c.classIndex]), score: c.score, box: boxed.transform.toSource(c.box))
+        }
+        return nonMaxSuppression(dets, options: nms)
+    }
+
+    /// Detects objects in several images (one after another on this detector's threads).
+    public func detect(_ images: [Image]) throws -> [[Detection]] {
+        try images.map { try detect($0) }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import WayCueDetector
+import WayCueImage
+import WayCueNN
+
+/// Augmentation settings (probabilities and ranges).
+public struct AugmentationConfig: Sendable, Codable, Equatable {
+    /// Random scale around the letterbox fit, as `[min, max]`.
+    public var scale: [Float] = [0.6, 1.4]
+    /// Random shift of the image centre, as a fraction of the input size.
+    public var translate: Float = 0.15
+    /// Aspect-ratio jitter `[min, max]` (width factor over height factor).
+    public var aspect: [Float] = [0.85, 1.18]
+    /// Probability of a horizontal flip (only when every box's class allows it).
+    public var flip: Float = 0.5
+    /// Probability of a 2x2 mosaic.
+    public var mosaic: Float = 0.5
+    /// Saturation gain range.
+    public var saturation: [Float] = [0.6, 1.4]
+    /// Brightness (value) gain range.
+    public var brightness: [Float] = [0.65, 1.35]
+    /// Contrast gain range.
+    public var contrast: [Float] = [0.75, 1.25]
+    /// Probability of a 3x3 box blur.
+    public var blur: Float = 0.1
+    /// Probability of Gaussian noise (sigma up to 6 grey levels).
+    public var noise: Float = 0.1
+    /// Boxes keeping less than this fraction of their area after cropping are dropped.
+    public var minVisible: Float = 0.3
+
+    /// Default settings.
+    public init() {}
+    /// No augmentation (plain letterbox): for evaluation and tests.
+    public static var none: AugmentationConfig {
+        var a = AugmentationConfig()
+        a.scale = [1, 1]; a.translate = 0; a.aspect = [1, 1]; a.flip = 0; a.mosaic = 0
+        a.saturation = [1, 1]; a.brightness = [1, 1]; a.contrast = [1, 1]; a.blur = 0; a.noise = 0
+        return a
+    }
+}
+
+/// One training example after augmentation: the input image (`size` x `size` RGB) and its boxes.
+public struct AugmentedSample: Sendable {
+    /// The image at the model's input size.
+    public var image: Image
+    /// Boxes in input pixels.
+    public var targets: [TargetBox]
+    /// Creates an example.
+    public init(image: Image, targets: [TargetBox]) { self.image = image; self.targets = targets }
+}
+
+/// A source image with its boxes in pixels and class indices.
+struct SourceImage {
+    var image: Image
+    var boxes: [TargetBox]
+    var flipOK: Bool
+}
+
+/// Turns labelled images into augmented model inputs, reproducibly from a seed.
+public struct Augmenter: Sendable {
+    /// Settings.
+    public var config: AugmentationConfig
+    /// Input size.
+    public var size: Int
+
+    /// Creates an augmenter.
+    public init(config: AugmentationConfig, size: Int) { self.config = config; self.size = size }
+
+    /// Builds one example from `load(k)` for source indices drawn by the caller (four for a mosaic).
+    func make(_ sources: [SourceImage], rng: inout SplitMix64) -> AugmentedSample {
+        let S = size
+        var canvas = Image(width: S, height: S, format: .rgb8, fill: Image.letterboxPadValue)
+        var targets: [TargetBox] = []
+        func u(_ r: [Float]) -> Float { r[0] == r[1] ? r[0] : rng.nextFloat(in: r[0]...r[1]) }
+        if sources.count == 4 {
+            let cx = Float(S) * rng.nextFloat(in: 0.3...0.7), cy = Float(S) * rng.nextFloat(in: 0.3...0.7)
+            let rects = [Box(x1: 0, y1: 0, x2: cx, y2: cy), Box(x1: cx, y1: 0, x2: Float(S), y2: cy),
+                         Box(x1: 0, y1: cy, x2: cx, y2: Float(S)), Box(x1: cx, y1: cy, x2: Float(S), y2: Float(S))]
+            for (k, src) in sources.enumerated() {
+                let w = Float(src.image.width), h = Float(src.image.height)
+                let s = Float(S) / max(w, h) * u([config.scale[0] * 0.6, config.scale[1] * 0.6])
+                let a = u(config.aspect)
+                let sx = s * a.squareRoot(), sy = s / a.squareRoot()
+                let tx = (k % 2 == 0) ? cx - w * sx : cx
+                let ty = (k < 2) ? cy - h * sy : cy
+                let flip = src.flipOK && rng.nextFloat(in: 0...1) < config.flip
+                targets += place(src, into: &canvas, clip: rects[k], sx: sx, sy: sy, tx: tx, ty: ty, flip: flip)
+            }
+        } else {
+            let src = sources[0]
+            let w = Float(src.image.width), h = Float(src.image.height)
+            let s = Float(S) / max(w, h) * u(config.scale)
+            let a = u(config.aspect)
+            let sx = s * a.squareRoot(), sy = s / a.squareRoot()
+            let jx = config.translate > 0 ? rng.nextFloat(in: -config.translate...config.translate) : 0
+            let jy = config.translate > 0 ? rng.nextFloat(in: -config.translate...config.translate) : 0
+            let tx = (Float(S) - w * sx) / 2 + jx * Float(S), ty = (Float(S) - h * sy) / 2 + jy * Float(S)
+            let flip = src.flipOK && config.flip > 0 && rng.nextFloat(in: 0...1) < config.flip
+            targets = place(src, into: &canvas, clip: Box(x1: 0, y1: 0, x2: Float(S), y2: Float(S)),
+                            sx: sx, sy: sy, tx: tx, ty: ty, flip: flip)
+        }
+        colourJitter(&canvas, saturation: u(config.saturation), brightness: u(config.brightness), contrast: u(config.contrast))
+        if config.blur > 0 && rng.nextFloat(in: 0...1) < config.blur { boxBlur(&canvas) }
+        if config.noise > 0 && rng.nextFloat(in: 0...1) < config.noise {
+            addNoise(&canvas, sigma: rng.nextFloat(in: 1...6), rng: &rng)
+        }
+        return AugmentedSample(image: canvas, targets: targets)
+    }
+
+    /// Draws `src` scaled by (sx, sy) and shifted by (tx, ty) into `canvas` inside `clip`
+    /// (bilinear), returning its boxes mapped, clipped and filtered.
+    func place(_ src: SourceImage, into canvas: inout Image, clip: Box, sx: Float, sy: Float, tx: Float, ty: Float,
+               flip: Bool) -> [TargetBox] {
+        let img = src.image
+        let W = img.width, H = img.height
+        let x0 = max(Int(clip.x1.rounded(.down)), Int(max(tx, 0))), x1 = min(Int(clip.x2.rounded(.up)), Int((tx + Float(W) * sx).rounded(.up)), canvas.width)
+        let y0 = max(Int(clip.y1.rounded(.down)), Int(max(ty, 0))), y1 = min(Int(clip.y2.rounded(.up)), Int((ty + Float(H) * sy).rounded(.up)), canvas.height)
+        if x1 > x0 && y1 > y0 {
+            let cs = canvas.stride, ss = img.stride
+            // Source x per destination column, precomputed.
+            var xi0 = [Int](repeating: 0, count: x1 - x0), xi1 = xi0, xf = [Float](repeating: 0, count: x1 - x0)
+            for x in x0..<x1 {
+                var fx = (Float(x) + 0.5 - tx) / sx - 0.5
+                if flip { fx = Float(W) - 1 - fx }
+                fx = min(max(fx, 0), Float(W - 1))
+                let i = Int(fx)
+                xi0[x - x0] = i * 3; xi1[x - x0] = min(i + 1, W - 1) * 3; xf[x - x0] = fx - Float(i)
+            }
+            img.pixels.withUnsafeBufferPointer { sp in
+                canvas.pixels.withUnsafeMutableBufferPointer { dp in
+                    for y in y0..<y1 {
+                        let fy = min(max((Float(y) + 0.5 - ty) / sy - 0.5, 0), Float(H - 1))
+                        let r0 = Int(fy), r1 = min(r0 + 1, H - 1), wy = fy - Float(r0)
+                        let a = r0 * ss, b = r1 * ss
+                        for x in x0..<x1 {
+                            let k = x - x0, wx = xf[k]
+                            for ch in 0..<3 {
+                                let p00 = Float(sp[a + xi0[k] + ch]), p01 = Float(sp[a + xi1[k] + ch])
+                                let p10 = Float(sp[b + xi0[k] + ch]), p11 = Float(sp[b + xi1[k] + ch])
+                                let top = p00 + (p01 - p00) * wx, bot = p10 + (p11 - p10) * wx
+                                dp[y * cs + x * 3 + ch] = UInt8(min(max(top + (bot - top) * wy + 0.5, 0), 255))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var out: [TargetBox] = []
+        for t in src.boxes {
+            var b = t.box
+            if flip { b = Box(x1: Float(W) - b.x2, y1: b.y1, x2: Float(W) - b.x1, y2: b.y2) }
+            let m = Box(x1: b.x1 * sx + tx, y1: b.y1 * sy + ty, x2: b.x2 * sx + tx, y2: b.y2 * sy + ty)
+            let c = Box(x1: max(m.x1, clip.x1), y1: max(m.y1, clip.y1), x2: min(m.x2, clip.x2), y2: min(m.y2, clip.y2))
+            let full = (m.x2 - m.x1) * (m.y2 - m.y1)
+            let vis = max(c.x2 - c.x1, 0) * max(c.y2 - c.y1, 0)
+            guard full > 0, vis >= config.minVisible * full, c.x2 - c.x1 >= 2, c.y2 - c.y1 >= 2 else { continue }
+            out.append(TargetBox(box: c, classIndex: t.classIndex))
+        }
+        return out
+    }
+
+    func colourJitter(_ img: inout Image, saturation: Float, brightness: Float, contrast: Float) {
+        if saturation == 1 && brightness == 1 && contrast == 1 { return }
+        img.pixels.withUnsafeMutableBufferPointer { p in
+            var i = 0
+            while i + 2 < p.count {
+                let r = Float(p[i]), g = Float(p[i + 1]), b = Float(p[i + 2])
+                let grey = 0.299 * r + 0.587 * g + 0.114 * b
+                for ch in 0..<3 {
+                    var v = Float(p[i + ch])
+                    v = grey + (v - grey) * saturation
+                    v = (v - 128) * contrast + 128
+                    v *= brightness
+                    p[i + ch] = UInt8(min(max(v + 0.5, 0), 255))
+                }
+                i += 3
+            }
+        }
+    }
+
+    func boxBlur(_ img: inout Image) {
+        let src = img.pixels, W = img.width, H = img.height, s = img.stride
+        img.pixels.withUnsafeMutableBufferPointer { d in
+            for y in 1..<max(H - 1, 1) {
+                for x in 1..<max(W - 1, 1) {
+                    for ch in 0..<3 {
+                        var acc = 0
+                        for dy in -1...1 { for dx in -1...1 { acc += Int(src[(y + dy) * s + (x + dx) * 3 + ch]) } }
+                        d[y * s + x * 3 + ch] = UInt8(acc / 9)
+                    }
+                }
+            }
+        }
+    }
+
+    func addNoise(_ img: inout Image, sigma: Float, rng: inout SplitMix64) {
+        img.pixels.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count {
+                // Sum of uniforms approximates a Gaussian cheaply.
+                let n = (rng.nextFloat(in: -1...1) + rng.nextFloat(in: -1...1) + rng.nextFloat(in: -1...1)) * sigma
+                p[i] = UInt8(min(max(Float(p[i]) + n, 0), 255))
+            }
+        }
+    }
+}
