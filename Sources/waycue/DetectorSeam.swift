@@ -4,12 +4,14 @@ import WayCueDetector
 // ============================================================================================
 // SEAM FOR THE LEAD: the real model-based detector.
 //
-// The `Detector` class (model inference, `.wcm` files) lives on the `train` branch and is not
-// merged here. When it lands, replace the body of `makeDetector(modelPath:threads:)` with:
+// The `Detector` class (model inference, `.wcm` files) came with the train branch (merged from
+// main), but it does not conform to `ObjectDetecting` yet and no trained model exists, so this
+// seam still refuses. To wire it, replace the body of `makeDetector(modelPath:threads:)` with:
 //
 //     if let modelPath { return try Detector(modelPath: modelPath, threads: threads) }
 //     return try Detector.default(threads: threads)
 //
+// (set `PipelineOptions.inputSize` to the model's `inputWidth` so frames are letterboxed once)
 // and give `Detector` the `ObjectDetecting` conformance (it already has `detect(_:)`; it needs
 // `modelID` and `classes`, e.g. `ObjectClass(name)` for each of `classNames`). Then switch
 // `waycue demo`'s default `--detector` (DemoCommand.swift) from `.truth` to `.model` (which
