@@ -1,0 +1,17 @@
+/// `Detector` is the production ``ObjectDetecting``: the walking pipeline and the HTTP service
+/// call it through that protocol.
+extension Detector: ObjectDetecting {
+    /// Identifies the model by input size, class count and precision, e.g.
+    /// `nanodet-320x320-15cls-int8`. It is a description, not a content hash: two different
+    /// trainings of the same configuration share it.
+    public var modelID: String {
+        let quantized = graph.nodes.contains { node in
+            if case .conv(let c) = node.op { return c.int8 != nil }
+            return false
+        }
+        return "nanodet-\(inputWidth)x\(inputHeight)-\(classNames.count)cls-\(quantized ? "int8" : "fp32")"
+    }
+
+    /// The classes in model output order.
+    public var classes: [ObjectClass] { classNames.map { ObjectClass(rawValue: $0) } }
+}
