@@ -52,7 +52,9 @@ let package = Package(
                 "WayCueImage",
                 .target(name: "CWayCueV4L2", condition: .when(platforms: [.linux])),
             ]),
-        .target(name: "WayCueCues", dependencies: ["WayCueImage", "WayCueDetector"]),
+        .target(
+            name: "WayCueCues", dependencies: ["WayCueImage", "WayCueDetector"],
+            resources: [.process("Resources")]),
         .target(name: "WayCueSynth", dependencies: ["WayCueImage"]),
         .target(
             name: "WayCueTraining",

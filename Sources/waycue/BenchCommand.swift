@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchImage.self,
             BenchDataset.self,
+            BenchCuesCommand.self,
         ]
     )
 }

@@ -21,6 +21,7 @@ struct WayCueCommand: AsyncParsableCommand {
             ProfileCommand.self,
             DatasetCommand.self,
             EvalCommand.self,
+            CuesCommand.self,
         ]
     )
 }

@@ -1,1 +1,0 @@
-// The tests of this module arrive with the issue that builds it.
