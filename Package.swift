@@ -19,11 +19,22 @@ let package = Package(
         .library(name: "WayCueSynth", targets: ["WayCueSynth"]),
         .library(name: "WayCueTraining", targets: ["WayCueTraining"]),
         .library(name: "WayCueProfiles", targets: ["WayCueProfiles"]),
+        .library(name: "WayCueServer", targets: ["WayCueServer"]),
+        .library(name: "WayCueServerTesting", targets: ["WayCueServerTesting"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // HTTP service only (WayCueServer); `traits: []` skips swift-configuration.
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only (already built for HummingbirdTesting): streaming reads of SSE.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: Native seams (system libraries and the smallest possible C shims)
@@ -65,12 +76,35 @@ let package = Package(
         .target(
             name: "WayCueProfiles",
             dependencies: ["WayCueImage", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "WayCueServer",
+            dependencies: [
+                "WayCueImage", "WayCueDetector", "WayCueCues",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("openapi.yaml")]),
+        // Test doubles of the detector for the server's tests and load test (not a model).
+        .target(name: "WayCueServerTesting", dependencies: ["WayCueImage", "WayCueDetector"]),
+        // Serves the colour-blob test double for scripts/load-test; never a model.
+        .executableTarget(
+            name: "waycue-test-server",
+            dependencies: [
+                "WayCueServer", "WayCueServerTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
-                "WayCueSynth", "WayCueTraining", "WayCueProfiles",
+                "WayCueSynth", "WayCueTraining", "WayCueProfiles", "WayCueServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: Tests
@@ -84,6 +118,16 @@ let package = Package(
             name: "WayCueTrainingTests", dependencies: ["WayCueTraining"],
             exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
         .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
+        .testTarget(
+            name: "WayCueServerTests",
+            dependencies: [
+                "WayCueServer", "WayCueServerTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,7 @@ struct WayCueCommand: AsyncParsableCommand {
             DatasetCommand.self,
             EvalCommand.self,
             CuesCommand.self,
+            ServeCommand.self,
         ]
     )
 }
