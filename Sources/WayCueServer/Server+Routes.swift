@@ -55,6 +55,7 @@ struct EventMessage: Encodable {
         case .cue(let c): type = "cue"; cue = c
         case .frame(let f): type = "frame"; frame = f
         case .closed(let r): type = "closed"; reason = r
+        case .heartbeat: type = "heartbeat"
         }
     }
     init(error: APIError, frame: FrameReport?) {
@@ -210,6 +211,10 @@ extension WayCueServer {
                         try await writer.write(ByteBuffer(string: ": stream \(id)\n\n"))
                         try await withGracefulShutdownHandler {
                             for await event in events {
+                                if case .heartbeat = event {
+                                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                                    continue
+                                }
                                 let message = EventMessage(event)
                                 try await writer.write(ByteBuffer(string: "event: \(message.type)\ndata: \(message.json)\n\n"))
                                 if case .closed = event { break }
@@ -243,6 +248,7 @@ extension WayCueServer {
             let (key, events) = session.subscribe()
             let writer = Task {
                 for await event in events {
+                    if case .heartbeat = event { continue }
                     try await outbound.write(.text(EventMessage(event).json))
                     if case .closed(let reason) = event {
                         try await outbound.close(.normalClosure, reason: reason)

@@ -125,18 +125,23 @@ public struct WayCueServer: Sendable {
         return upload
     }
 
-    /// Runs `operation`, answering 504 `timeout` when it takes longer than the request timeout.
+    /// Runs `operation`, answering 504 `timeout` as soon as it takes longer than the request
+    /// timeout. The operation is then cancelled and left to end on its own (a detector run
+    /// cannot be interrupted; a stream frame still ends processed or dropped and is counted).
     func withRequestTimeout<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let seconds = configuration.requestTimeoutSeconds
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-                return nil
+        let nanoseconds = Int64(configuration.requestTimeoutSeconds * 1e9)
+        let race = Race<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation, work: Task {
+                    do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+                }, timer: Task {
+                    try? await Task.sleep(for: .nanoseconds(nanoseconds))
+                    race.finish(.failure(APIError.timedOut))
+                })
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw APIError.timedOut }
-            return value
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
         }
     }
 
@@ -150,6 +155,43 @@ public struct WayCueServer: Sendable {
         var q: [String: String] = [:]
         for (k, v) in request.uri.queryParameters { q[String(k)] = String(v) }
         return q
+    }
+}
+
+/// The first of an operation and its timer to finish resumes the caller; the other is cancelled.
+final class Race<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var pending: Result<T, any Error>?
+    private var tasks: [Task<Void, Never>] = []
+
+    func start(_ c: CheckedContinuation<T, any Error>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+        lock.lock()
+        if let pending {
+            lock.unlock()
+            work.cancel()
+            timer.cancel()
+            c.resume(with: pending)
+            return
+        }
+        continuation = c
+        tasks = [work, timer]
+        lock.unlock()
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        lock.lock()
+        guard let c = continuation else {
+            if pending == nil && tasks.isEmpty { pending = result }
+            lock.unlock()
+            return
+        }
+        continuation = nil
+        let all = tasks
+        tasks = []
+        lock.unlock()
+        for t in all { t.cancel() }
+        c.resume(with: result)
     }
 }
 

@@ -7,6 +7,7 @@ public final class StreamRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var streams: [String: StreamSession] = [:]
     private var shut = false
+    private var lastHeartbeat = ContinuousClock.now
     let maxStreams: Int
     let idleSeconds: Double
     let metrics: ServerMetrics
@@ -70,7 +71,11 @@ public final class StreamRegistry: @unchecked Sendable {
     func maintain() {
         lock.lock()
         let all = Array(streams.values)
+        let now = ContinuousClock.now
+        let beat = now - lastHeartbeat > .seconds(15)
+        if beat { lastHeartbeat = now }
         lock.unlock()
+        if beat { for s in all { s.heartbeat() } }
         for s in all {
             if s.idleSeconds() > idleSeconds && !s.hasSubscribers {
                 try? remove(s.id, reason: "expired")

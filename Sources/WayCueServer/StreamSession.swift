@@ -11,6 +11,9 @@ public enum StreamEvent: Sendable {
     case frame(FrameReport)
     /// The stream ended (`expired`, `deleted` or `shutdown`).
     case closed(String)
+    /// Nothing happened for a while (SSE writes a comment line so that proxies keep the
+    /// connection open; WebSocket relies on its own pings).
+    case heartbeat
 }
 
 /// The fate of one stream frame, as reported to the client that sent it and to subscribers.
@@ -290,6 +293,9 @@ public final class StreamSession: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         return closed
     }
+
+    /// Sends a heartbeat to every subscriber.
+    func heartbeat() { broadcast([.heartbeat]) }
 
     /// Advances the engine's clock (timeouts such as "camera paused") and broadcasts the cues.
     func tick() {

@@ -47,8 +47,7 @@ struct TestServer: AsyncParsableCommand {
         let server = WayCueServer(configuration: configuration, pool: pool,
                                   logger: Logger(label: "waycue.test-server"))
         let app = server.makeApplication { port in
-            print("listening on \(port)")
-            fflush(stdout)
+            FileHandle.standardOutput.write(Data("listening on \(port)\n".utf8))
         }
         try await app.runService()
         pool.shutdown()

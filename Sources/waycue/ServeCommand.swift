@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
                 executable: Bundle.main.executableURL))
             return try catalog.load(name).cameraModel
         }
-        do {
+        do throws(ServerSetupError) {
             try configuration.validate()
             var tokens: [String] = []
             if let tokenFile { tokens += try AccessTokens.strings(contentsOfFile: tokenFile) }
@@ -100,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
                 tokens += AccessTokens.strings(parsing: env)
             }
             configuration.tokens = AccessTokens(tokens: tokens)
-        } catch let e as ServerSetupError {
+        } catch let e {
             FileHandle.standardError.write(Data("waycue serve: \(e)\n".utf8))
             if case .tokenFile = e { throw ExitCode(66) }
             throw ExitCode(64)

@@ -191,6 +191,25 @@ struct StreamTests {
         }
     }
 
+    @Test("a frame slower than the timeout answers 504 at once, and is still counted when it ends")
+    func frameTimeout() async throws {
+        let gate = Gate()
+        let server = try makeServer({ c in c.requestTimeoutSeconds = 0.3 }, detector: { GateDetector(gate: gate) })
+        let frame = ByteBuffer(bytes: try StreamFixtures.frame())
+        try await server.makeApplication().test(.live) { client in
+            let stream = try await client.execute(uri: "/v1/streams", method: .post).decode(StreamCreated.self)
+            let start = ContinuousClock.now
+            let r = try await client.execute(uri: stream.frames, method: .post, body: frame)
+            #expect(r.status == .gatewayTimeout)
+            #expect(ContinuousClock.now - start < .seconds(3))
+            gate.release()
+            #expect(await eventually {
+                guard let s = try? server.streamStats(stream.id) else { return false }
+                return s.accepted == 1 && s.processed + s.dropped == 1
+            })
+        }
+    }
+
     @Test("idle streams expire")
     func expiry() async throws {
         let server = try makeServer { c in
