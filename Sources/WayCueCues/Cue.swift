@@ -20,6 +20,7 @@ public enum CueKind: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// How important a cue is; a higher value wins the single audio channel and may interrupt.
 public struct CuePriority: RawRepresentable, Sendable, Hashable, Comparable, Codable {
+    /// The number; larger wins.
     public var rawValue: Int
     /// Creates a priority from its number.
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -153,7 +154,7 @@ public struct Cue: Sendable, Hashable, Codable {
         if !message.arguments.isEmpty { try c.encode(message.arguments, forKey: .args) }
         try c.encode(text, forKey: .text)
         if speech != text { try c.encode(speech, forKey: .speech) }
-        try c.encode((pan * 100).rounded() / 100, forKey: .pan)
+        try c.encode((pan * 100).rounded() / 100 + 0, forKey: .pan)  // + 0 turns -0 into 0
         try c.encode((urgency * 100).rounded() / 100, forKey: .urgency)
         try c.encode(earcon, forKey: .earcon)
         if interrupts { try c.encode(true, forKey: .interrupts) }

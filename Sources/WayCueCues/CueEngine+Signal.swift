@@ -192,8 +192,11 @@ extension CueEngine {
         let flashing = isFlashing(now: t)
 
         if signal.phase == .green {
-            // Cancel at once: red in the cone, flashing, a disagreeing or different head.
-            if latest.redInCone >= cfg.redChangeScore {
+            // Cancel at once: a clear red in the cone (or a weak one twice in a row), flashing,
+            // a disagreeing or different head.
+            let previousRed = frameLog.count >= 2 ? frameLog[frameLog.count - 2].redInCone : 0
+            let weakRedTwice = latest.redInCone >= cfg.redVetoScore && previousRed >= cfg.redVetoScore
+            if latest.redInCone >= cfg.redChangeScore || weakRedTwice {
                 setPhase(.red, now: t)
                 candidates.append(signalCandidate("signal.changed.red", priority: .signalChange,
                                                   earcon: .alert, urgency: 1))

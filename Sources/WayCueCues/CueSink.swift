@@ -67,7 +67,7 @@ public final class JSONLinesCueSink: CueSink {
     public func receive(_ cue: Cue) {
         let line = Self.line(for: cue)
         lines.append(line)
-        handle?.write(Data((line + "\n").utf8))
+        try? handle?.write(contentsOf: Data((line + "\n").utf8))
     }
 
     public func finish() throws {
@@ -159,7 +159,8 @@ public final class WAVTrackRenderer: CueSink {
 
 #if os(Linux) || os(macOS)
 /// Plays each cue through ALSA's `aplay` program (boards and Linux desktops). A new cue
-/// stops the one still playing; the engine has already ranked them.
+/// stops the one still playing; the engine has already ranked them. Each cue's audio goes
+/// through a temporary WAV file (no pipe, so a stopped player cannot raise SIGPIPE here).
 public final class AplayCueSink: CueSink {
     private let renderer: WAVTrackRenderer
     private let executable: URL
@@ -168,39 +169,42 @@ public final class AplayCueSink: CueSink {
     /// Errors met starting `aplay` (playback never throws into the engine).
     public private(set) var errors: [String] = []
 
-    /// Creates a sink using `aplay` from `PATH` (or `executable`), with `device` (`-D`) if given.
+    /// Creates a sink using `aplay` from `PATH` (or `executable`), with `device` (`-D`) if given;
+    /// `nil` when no player is found.
     public init?(speech: (any SpeechBackend)?, voice: String, device: String? = nil, executable: URL? = nil) {
         guard let exe = executable ?? findExecutable("aplay", environment: ProcessInfo.processInfo.environment)
         else { return nil }
         self.executable = exe
         renderer = WAVTrackRenderer(speech: speech, voice: voice)
-        arguments = ["-q"] + (device.map { ["-D", $0] } ?? []) + ["-"]
+        arguments = ["-q"] + (device.map { ["-D", $0] } ?? [])
     }
 
     public func receive(_ cue: Cue) {
         if let p = current, p.isRunning { p.terminate() }
         var track = StereoTrack(sampleRate: renderer.sampleRate, seconds: 0)
         track.mix(renderer.audio(for: cue), at: 0, pan: cue.pan)
+        let file = FileManager.default.temporaryDirectory
+            .appendingPathComponent("waycue-cue-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).wav")
+        do { try track.wavData().write(to: file) } catch {
+            errors.append("cannot write \(file.path): \(error.localizedDescription)")
+            return
+        }
         let process = Process()
         process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardInput = pipe
+        process.arguments = arguments + [file.path]
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        process.terminationHandler = { _ in try? FileManager.default.removeItem(at: file) }
         do { try process.run() } catch {
-            errors.append(error.localizedDescription)
+            errors.append("cannot start \(executable.path): \(error.localizedDescription)")
+            try? FileManager.default.removeItem(at: file)
             return
         }
         current = process
-        let data = track.wavData()
-        let writer = pipe.fileHandleForWriting
-        Thread.detachNewThread {
-            writer.write(data)
-            try? writer.close()
-        }
     }
 
+    /// Waits for the cue still playing.
     public func finish() throws {
         current?.waitUntilExit()
     }

@@ -115,14 +115,23 @@ public struct CueTimeline: Sendable {
         return cues
     }
 
+    /// A coding path as `detections[0].box`.
+    private static func path(_ keys: [any CodingKey]) -> String {
+        var out = ""
+        for k in keys {
+            if let i = k.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + k.stringValue }
+        }
+        return out
+    }
+
     private static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let ctx):
-            "missing field \"\((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))\""
+            "missing field \"\(path(ctx.codingPath + [key]))\""
         case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
-            "wrong type at \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\": \(ctx.debugDescription)"
+            "wrong type at \"\(path(ctx.codingPath))\": \(ctx.debugDescription)"
         case DecodingError.dataCorrupted(let ctx):
-            ctx.codingPath.isEmpty ? "not valid JSON" : "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)"
+            ctx.codingPath.isEmpty ? "not valid JSON" : "\(path(ctx.codingPath)): \(ctx.debugDescription)"
         default: String(describing: error)
         }
     }

@@ -99,8 +99,11 @@ struct CuesRenderCommand: AsyncParsableCommand {
         let engine: CueEngine
         let speech = noSpeech ? nil : EspeakSpeechBackend.find()
         let renderer: WAVTrackRenderer
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            FileHandle.standardError.write(Data("waycue: cannot create output directory \(dir.path): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(73)
+        }
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let book = try Phrasebook.bundled(language)
             renderer = WAVTrackRenderer(speech: speech, voice: book.voice, url: wavURL)
             engine = CueEngine(configuration: config, phrasebook: book,

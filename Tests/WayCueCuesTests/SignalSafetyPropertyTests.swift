@@ -229,14 +229,15 @@ enum SafetyInvariants {
 /// Thousands of generated timelines hold every safety invariant.
 struct SignalSafetyPropertyTests {
     static let chunks = 8
-    static let perChunk = 250  // 2,000 timelines in all
+    /// 2,000 timelines in all by default; `WAYCUE_PROPERTY_CASES` asks for more (or fewer).
+    static let perChunk = max(1, (Int(ProcessInfo.processInfo.environment["WAYCUE_PROPERTY_CASES"] ?? "") ?? 2000) / chunks)
 
     @Test(arguments: 0..<chunks)
     func safetyInvariantsHold(chunk: Int) throws {
         var failures: [String] = []
         var greens = 0, cancels = 0, unclear = 0
         for i in 0..<Self.perChunk {
-            let seed = UInt64(chunk * Self.perChunk + i) &* 0x9E37_79B9 &+ 17
+            let seed = UInt64(i * Self.chunks + chunk) &* 0x9E37_79B9 &+ 17
             let timeline = TimelineGenerator.generate(seed: seed)
             let engine = Scene.engine(Scene.config(tones: true))
             let cues = try timeline.play(engine)
@@ -257,7 +258,8 @@ struct SignalSafetyPropertyTests {
         #expect(greens > 20 && cancels > 20 && unclear > 5, "greens \(greens) cancels \(cancels) unclear \(unclear)")
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["WAYCUE_DEBUG_SEED"] != nil))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["WAYCUE_DEBUG_SEED"] != nil,
+                   "a diagnostic: set WAYCUE_DEBUG_SEED=<seed> to print one generated timeline and its cues"))
     func debugOneSeed() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["WAYCUE_DEBUG_SEED"]!)!
         let timeline = TimelineGenerator.generate(seed: seed)

@@ -69,14 +69,14 @@ struct SinkAndExampleTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("played.wav")
         let script = dir.appendingPathComponent("fake-aplay")
-        try "#!/bin/sh\ncat > '\(out.path)'\n".write(to: script, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nfor a; do f=\"$a\"; done\ncp \"$f\" '\(out.path)'\n".write(to: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
         let sink = try #require(AplayCueSink(speech: nil, voice: "en", executable: script))
         sink.receive(Cue(timestamp: 0, kind: .signal, priority: .signalChange, message: CueMessage("signal.lost"),
                          text: "", speech: "", pan: -1, urgency: 1, earcon: .alert))
         try sink.finish()
         var track: StereoTrack?
-        for _ in 0..<50 where track == nil {  // the writer thread may still be flushing
+        for _ in 0..<50 where track == nil {  // the copy may still be in progress
             if let data = try? Data(contentsOf: out), data.count > 44 { track = try? StereoTrack(wav: data, source: out.path) }
             if track == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
