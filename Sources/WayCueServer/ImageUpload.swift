@@ -11,7 +11,10 @@ public struct ImageUpload: Sendable, Equatable {
 
     /// Image file formats the service reads.
     public enum Format: String, Sendable, Equatable {
-        case jpeg, png
+        /// JPEG (starts with `FF D8 FF`).
+        case jpeg
+        /// PNG (starts with the 8-byte PNG signature).
+        case png
     }
 
     /// Finds the image in a request body.
