@@ -108,8 +108,8 @@ public final class InferencePool: @unchecked Sendable {
                         once.resume(Result { (value: try work(detector), queueSeconds: waited) })
                     },
                     fail: { once.resume(.failure($0)) })
-                once.job = job
                 condition.lock()
+                once.job = job
                 if stopping {
                     condition.unlock()
                     once.resume(.failure(InferencePoolError.shuttingDown))
