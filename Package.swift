@@ -21,11 +21,22 @@ let package = Package(
         .library(name: "WayCueProfiles", targets: ["WayCueProfiles"]),
         .library(name: "WayCuePipeline", targets: ["WayCuePipeline"]),
         .library(name: "WayCueWalkDemo", targets: ["WayCueWalkDemo"]),
+        .library(name: "WayCueServer", targets: ["WayCueServer"]),
+        .library(name: "WayCueServerTesting", targets: ["WayCueServerTesting"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // HTTP service only (WayCueServer); `traits: []` skips swift-configuration.
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only (already built for HummingbirdTesting): streaming reads of SSE.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: Native seams (system libraries and the smallest possible C shims)
@@ -78,13 +89,36 @@ let package = Package(
             dependencies: [
                 "WayCuePipeline", "WayCueSynth", "WayCueImage", "WayCueCapture", "WayCueDetector", "WayCueCues",
             ]),
+        .target(
+            name: "WayCueServer",
+            dependencies: [
+                "WayCueImage", "WayCueDetector", "WayCueCues",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("openapi.yaml")]),
+        // Test doubles of the detector for the server's tests and load test (not a model).
+        .target(name: "WayCueServerTesting", dependencies: ["WayCueImage", "WayCueDetector"]),
+        // Serves the colour-blob test double for scripts/load-test; never a model.
+        .executableTarget(
+            name: "waycue-test-server",
+            dependencies: [
+                "WayCueServer", "WayCueServerTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
                 "WayCueSynth", "WayCueTraining", "WayCueProfiles", "CWayCueAllocCounter", "WayCuePipeline",
-                "WayCueWalkDemo",
+                "WayCueWalkDemo", "WayCueServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: Tests
@@ -100,6 +134,16 @@ let package = Package(
         .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
         .testTarget(name: "WayCuePipelineTests", dependencies: ["WayCuePipeline", "WayCueProfiles"]),
         .testTarget(name: "WayCueWalkDemoTests", dependencies: ["WayCueWalkDemo"]),
+        .testTarget(
+            name: "WayCueServerTests",
+            dependencies: [
+                "WayCueServer", "WayCueServerTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -31,6 +31,7 @@ struct WayCueCommand: AsyncParsableCommand {
             DetectCommand.self,
             DemoCommand.self,
             RunCommand.self,
+            ServeCommand.self,
         ]
     )
 }
