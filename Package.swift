@@ -19,11 +19,13 @@ let package = Package(
         .library(name: "WayCueSynth", targets: ["WayCueSynth"]),
         .library(name: "WayCueTraining", targets: ["WayCueTraining"]),
         .library(name: "WayCueProfiles", targets: ["WayCueProfiles"]),
+        .library(name: "WayCueONNX", targets: ["WayCueONNX"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: Native seams (system libraries and the smallest possible C shims)
@@ -67,11 +69,16 @@ let package = Package(
         .target(
             name: "WayCueProfiles",
             dependencies: ["WayCueImage", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "WayCueONNX",
+            dependencies: [
+                "WayCueNN", "WayCueDetector", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .executableTarget(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
-                "WayCueSynth", "WayCueTraining", "WayCueProfiles", "CWayCueAllocCounter",
+                "WayCueSynth", "WayCueTraining", "WayCueProfiles", "WayCueONNX", "CWayCueAllocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -86,6 +93,9 @@ let package = Package(
             name: "WayCueTrainingTests", dependencies: ["WayCueTraining"],
             exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
         .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
+        .testTarget(
+            name: "WayCueONNXTests", dependencies: ["WayCueONNX", "WayCueNN"],
+            exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
     ],
     swiftLanguageModes: [.v6]
 )
