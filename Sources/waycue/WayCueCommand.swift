@@ -24,6 +24,8 @@ struct WayCueCommand: AsyncParsableCommand {
             CuesCommand.self,
             DevicesCommand.self,
             RecordCommand.self,
+            ImportCommand.self,
+            ExportCommand.self,
         ]
     )
 }
