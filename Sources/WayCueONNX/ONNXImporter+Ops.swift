@@ -28,7 +28,7 @@ extension ImportSession {
             var act = Activation.none
             var out = try output(n)
             if let (a, nodes, o) = try fusableActivation(after: out) { act = a; absorbed.formUnion(nodes); out = o }
-            let y = try affine(x, axis: 1, scale: scale, shift: shift, act: act, name: out, n)
+            let y = try affine(x, axis: 1, scale: scale, shift: shift, act: act, name: nm(out), n)
             try define(out, y, x.dims, n)
         case "Relu", "LeakyRelu", "Sigmoid", "HardSwish":
             let x = try runtime(n, 0)
@@ -43,25 +43,24 @@ extension ImportSession {
                Set(graph.node[m].input) == Set([n.input[0], out]), let mo = graph.node[m].output.first {
                 act = .silu; absorbed.insert(m); out = mo
             }
-            try define(out, b.activation(x.value, act, name: out), x.dims, n)
+            try define(out, b.activation(x.value, act, name: nm(out)), x.dims, n)
         case "Clip":
             let x = try runtime(n, 0)
             guard let act = try clipActivation(n) else { throw unsupported(n, "only Clip(0, 6) and Clip(0, inf) are supported") }
             let out = try output(n)
-            try define(out, b.activation(x.value, act, name: out), x.dims, n)
+            try define(out, b.activation(x.value, act, name: nm(out)), x.dims, n)
         case "HardSigmoid":
             // clip(alpha * x + beta, 0, 1) = relu6(6 alpha x + 6 beta) / 6.
             let x = try runtime(n, 0)
             let alpha = at.float("alpha", 0.2), beta = at.float("beta", 0.5)
             let out = try output(n)
             let t = try affine(x, axis: nil, scale: [6 * alpha], shift: [6 * beta], act: .relu6, name: out + "#hs", n)
-            let y = try affine(RuntimeTensor(value: t, dims: x.dims), axis: nil, scale: [1 / 6], shift: [0], act: .none, name: out, n)
+            let y = try affine(RuntimeTensor(value: t, dims: x.dims), axis: nil, scale: [1 / 6], shift: [0], act: .none, name: nm(out), n)
             try define(out, y, x.dims, n)
         case "Add", "Sub", "Mul", "Div", "Max": try binary(n)
         case "Identity", "Dropout", "Cast":
             let x = try runtime(n, 0)
-            env[try output(n)] = .runtime(x)
-            if graphOutputs.contains(try output(n)) { try define(try output(n), x.value, x.dims, n) }
+            try define(try output(n), x.value, x.dims, n)
         case "Reshape", "Flatten", "Squeeze", "Unsqueeze": try reshape(n, at)
         case "Concat": try concat(n, at)
         case "Split": try split(n, at)
@@ -148,7 +147,7 @@ extension ImportSession {
         if let (a, nodes, o) = try fusableActivation(after: out) { act = a; absorbed.formUnion(nodes); out = o }
         let layer = try Conv2D(config: cfg, activation: act, weights: w.floats, bias: bias?.floats)
         if let bn { try layer.foldBatchNorm(gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance, epsilon: bn.epsilon) }
-        let y = try b.conv(x.value, layer, name: out)
+        let y = try b.conv(x.value, layer, name: nm(out))
         try define(out, y, y.shape.dims, n)
     }
 
@@ -171,7 +170,7 @@ extension ImportSession {
             default: throw unsupported(n, "\(n.opType) of two run-time tensors")
             }
             let yv = try view(y.value, x.value.shape, out + "#b")
-            try define(out, try b.binary(x.value, yv, op, name: out), x.dims, n)
+            try define(out, try b.binary(x.value, yv, op, name: nm(out)), x.dims, n)
         case (.runtime(let x), .constant(let k)), (.constant(let k), .runtime(let x)):
             let constFirst: Bool = if case .constant = a { true } else { false }
             guard let full = ConstantTensor.broadcast(x.dims, k.dims), full == x.dims else {
@@ -198,7 +197,7 @@ extension ImportSession {
                 case "Sub": op = .sub; if constFirst { swap(&lhs, &rhs) }
                 default: throw unsupported(n, "Div by a broadcast constant tensor")
                 }
-                try define(out, try b.binary(lhs, rhs, op, name: out), x.dims, n)
+                try define(out, try b.binary(lhs, rhs, op, name: nm(out)), x.dims, n)
                 return
             }
             let ones = [Float](repeating: 1, count: perAxis.count), zeros = [Float](repeating: 0, count: perAxis.count)
@@ -212,7 +211,7 @@ extension ImportSession {
                 scale = perAxis.map { 1 / $0 }
             default: throw unsupported(n, "\(n.opType) with a constant operand")
             }
-            try define(out, try affine(x, axis: axis, scale: scale, shift: shift, act: .none, name: out, n), x.dims, n)
+            try define(out, try affine(x, axis: axis, scale: scale, shift: shift, act: .none, name: nm(out), n), x.dims, n)
         default: throw invalid(n, "constant inputs should have been folded")
         }
     }
@@ -325,7 +324,7 @@ extension ImportSession {
             if natural, !vs.allSatisfy({ $0.shape.h == vs[0].shape.h && $0.shape.w == vs[0].shape.w }) {
                 throw invalid(n, "inputs disagree in height/width")
             }
-            try define(out, try b.concat(vs, name: out), dims, n)
+            try define(out, try b.concat(vs, name: nm(out)), dims, n)
             return
         }
         // Concatenate along an inner axis: transpose each input to put the axis first.
@@ -365,10 +364,10 @@ extension ImportSession {
         let pre = d[..<lo].reduce(1, *), a = d[lo..<s].reduce(1, *), bb = d[s...hi].reduce(1, *), suf = d[(hi + 1)...].reduce(1, *)
         if suf == 1 {
             let v = try view(x.value, TensorShape(n: 1, c: pre, h: a, w: bb), out + "#tv")
-            try define(out, b.transpose(v, name: out), outDims, n)
+            try define(out, b.transpose(v, name: nm(out)), outDims, n)
         } else if pre == 1 {
             let v = try view(x.value, TensorShape(n: 1, c: a * bb, h: 1, w: suf), out + "#tv")
-            try define(out, try b.shuffle(v, groups: a, name: out), outDims, n)
+            try define(out, try b.shuffle(v, groups: a, name: nm(out)), outDims, n)
         } else {
             throw unsupported(n, "perm \(perm) on dims \(x.dims) (block swap with both leading and trailing axes)")
         }
@@ -381,17 +380,17 @@ extension ImportSession {
         let outer = x.dims[..<k].reduce(1, *)
         if opset < 13 {
             let v = try view(x.value, TensorShape(n: 1, c: 1, h: outer, w: x.count / outer), out + "#sv")
-            try define(out, b.softmax(v, name: out), x.dims, n)
+            try define(out, b.softmax(v, name: nm(out)), x.dims, n)
             return
         }
         let len = x.dims[k], inner = x.dims[(k + 1)...].reduce(1, *)
         if inner == 1 {
             let v = try view(x.value, TensorShape(n: 1, c: 1, h: outer, w: len), out + "#sv")
-            try define(out, b.softmax(v, name: out), x.dims, n)
+            try define(out, b.softmax(v, name: nm(out)), x.dims, n)
         } else {
             let t = b.transpose(try view(x.value, TensorShape(n: 1, c: outer, h: len, w: inner), out + "#sv"), name: out + "#st")
             let s = b.softmax(t, name: out + "#ss")
-            try define(out, b.transpose(s, name: out), x.dims, n)
+            try define(out, b.transpose(s, name: nm(out)), x.dims, n)
         }
     }
 
@@ -429,7 +428,7 @@ extension ImportSession {
                 }
             }
         }
-        let y = try b.pool(x.value, cfg, name: out)
+        let y = try b.pool(x.value, cfg, name: nm(out))
         try define(out, y, y.shape.dims, n)
     }
 
@@ -470,7 +469,7 @@ extension ImportSession {
             m = .bilinear
         default: throw unsupported(n, "resize mode \(mode)")
         }
-        let y = try b.resize(x.value, height: oh, width: ow, mode: m, name: out)
+        let y = try b.resize(x.value, height: oh, width: ow, mode: m, name: nm(out))
         try define(out, y, y.shape.dims, n)
     }
 }

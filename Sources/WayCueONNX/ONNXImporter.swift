@@ -266,6 +266,10 @@ final class ImportSession {
         return TensorShape(n: d[0], c: d[1], h: d[2], w: d[3])
     }
 
+    /// The engine node name for the node producing ONNX tensor `out`: graph outputs keep their
+    /// exact name for the final (view) node that ``define(_:_:_:_:)`` adds.
+    func nm(_ out: String) -> String { graphOutputs.contains(out) ? out + "#raw" : out }
+
     /// `x` viewed with another 4-D shape (free).
     func view(_ x: Value, _ s: TensorShape, _ name: String) throws(NNError) -> Value {
         x.shape == s ? x : try b.reshape(x, s, name: name)
@@ -276,7 +280,11 @@ final class ImportSession {
         let s = try canonical(dims, n)
         var out = v
         do {
-            if v.shape != s { out = try b.reshape(v, s, name: name) } else if v.name != name { out = b.identity(v, name: name) }
+            if graphOutputs.contains(name) {
+                if v.shape != s { out = try b.reshape(v, s, name: name) } else if v.name != name { out = b.identity(v, name: name) }
+            } else if v.shape != s {
+                out = try b.reshape(v, s, name: name + "#v")
+            }
         } catch { throw .engine(node: nodeName(n), error) }
         env[name] = .runtime(RuntimeTensor(value: out, dims: dims))
     }
