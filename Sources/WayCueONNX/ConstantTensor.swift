@@ -12,11 +12,12 @@ struct ConstantTensor: Sendable, Equatable {
     var isInteger: Bool
 
     /// Largest constant the importer accepts (elements).
-    static let maxElements = 1 << 26
+    static let maxElements = 1 << 24
 
     var count: Int { values.count }
     var floats: [Float] { values.map { Float($0) } }
-    var ints: [Int] { values.map { $0.isFinite && abs($0) < 9.0e15 ? Int($0) : Int.max / 2 } }
+    /// Values as integers; NaN becomes 0 and magnitudes are clamped to 2^52 (no trap).
+    var ints: [Int] { values.map { $0.isNaN ? 0 : Int(Swift.min(Swift.max($0, -4.5e15), 4.5e15)) } }
 
     static func scalar(_ v: Double, integer: Bool) -> ConstantTensor { ConstantTensor(dims: [], values: [v], isInteger: integer) }
     static func vector(_ v: [Int]) -> ConstantTensor { ConstantTensor(dims: [v.count], values: v.map(Double.init), isInteger: true) }

@@ -120,8 +120,9 @@ extension ImportSession {
         case "Range":
             let s = try arg(0).values.first ?? 0, e = try arg(1).values.first ?? 0, d = try arg(2).values.first ?? 1
             guard d != 0, d.isFinite, s.isFinite, e.isFinite else { return try set(nil) }
-            let cnt = Swift.max(0, Int(((e - s) / d).rounded(.up)))
-            guard cnt <= ConstantTensor.maxElements else { return try set(nil) }
+            let steps = ((e - s) / d).rounded(.up)
+            guard steps.isFinite, steps <= Double(ConstantTensor.maxElements) else { return try set(nil) }
+            let cnt = Swift.max(0, Int(steps))
             return try set(ConstantTensor(dims: [cnt], values: (0..<cnt).map { s + Double($0) * d }, isInteger: try arg(0).isInteger))
         case "Expand":
             let c = try arg(0), shape = try arg(1).ints

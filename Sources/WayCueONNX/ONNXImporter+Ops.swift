@@ -108,6 +108,9 @@ extension ImportSession {
         let groups = at.int("group", 1)
         let strides = at.ints("strides") ?? [1, 1], dil = at.ints("dilations") ?? [1, 1]
         guard strides.count == 2, dil.count == 2 else { throw invalid(n, "strides/dilations must have 2 values") }
+        guard (strides + dil).allSatisfy({ $0 >= 1 && $0 <= 64 }), groups >= 1, groups <= 1 << 16, kh <= 64, kw <= 64 else {
+            throw invalid(n, "strides \(strides), dilations \(dil), group \(groups) or kernel \(kh)x\(kw) out of range")
+        }
         if let ks = at.ints("kernel_shape"), ks != [kh, kw] { throw invalid(n, "kernel_shape \(ks) disagrees with weights \(w.dims)") }
         var pads = at.ints("pads") ?? [0, 0, 0, 0]
         guard pads.count == 4 else { throw invalid(n, "pads must have 4 values") }
@@ -292,7 +295,7 @@ extension ImportSession {
             let each = (total + parts - 1) / max(parts, 1)
             sizes = (0..<parts).map { min(each, max(0, total - $0 * each)) }
         }
-        guard let s = sizes, s.count == parts, s.reduce(0, +) == x.dims[ax], s.allSatisfy({ $0 > 0 }) else {
+        guard let s = sizes, s.count == parts, s.allSatisfy({ $0 > 0 && $0 <= x.dims[ax] }), s.reduce(0, +) == x.dims[ax] else {
             throw invalid(n, "split sizes \(sizes ?? []) do not add up to \(x.dims[ax])")
         }
         var start = 0
@@ -407,9 +410,10 @@ extension ImportSession {
             guard let ks = at.ints("kernel_shape"), ks.count == 2, ks[0] == ks[1] else { throw unsupported(n, "only square 2-D kernels") }
             let st = at.ints("strides") ?? [1, 1]
             guard st.count == 2, st[0] == st[1] else { throw unsupported(n, "only equal strides") }
+            guard st[0] >= 1, st[0] <= 64, ks[0] >= 1, ks[0] <= 64 else { throw invalid(n, "kernel \(ks) or strides \(st) out of range") }
             if let d = at.ints("dilations"), d.contains(where: { $0 != 1 }) { throw unsupported(n, "dilated pooling") }
             var pads = at.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4 else { throw invalid(n, "pads must have 4 values") }
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 && $0 <= 64 }) else { throw invalid(n, "pads \(pads) must be 4 values in 0...64") }
             let autoPad = at.string("auto_pad", "NOTSET")
             if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
                 for (i, inp) in [x.dims[2], x.dims[3]].enumerated() {
@@ -444,6 +448,7 @@ extension ImportSession {
             (oh, ow) = (s[2], s[3])
         } else if let sc = try constant(n, scalesIndex, "scales"), sc.count == 4 {
             guard sc.values[0] == 1, sc.values[1] == 1 else { throw unsupported(n, "scaling batch or channels") }
+            guard sc.values[2...].allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e4 }) else { throw invalid(n, "scales \(sc.values) out of range") }
             oh = Int((Double(x.dims[2]) * sc.values[2]).rounded(.down))
             ow = Int((Double(x.dims[3]) * sc.values[3]).rounded(.down))
         } else {
