@@ -73,21 +73,20 @@ func builtGraph() throws -> Graph {
         return nil
     }()
 
-    @Test(.enabled(if: python != nil, "skipped: no python3 with onnxruntime (pip install onnxruntime) on this machine"))
-    func onnxRuntimeRunsTheExportAndAgrees() throws {
-        let g = try builtGraph()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("waycue-onnx-\(getpid())").path
+    /// Runs `graph` exported to ONNX in ONNX Runtime (through python3) on `input`.
+    func onnxRuntimeOutputs(_ graph: Graph, input: [Float]) throws -> [String: [Float]] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("waycue-onnx-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try ONNXExporter.export(g, to: dir + "/m.onnx")
-        let input = (0..<(3 * 16 * 16)).map { Float(cos(Double($0) * 0.11)) }
+        try ONNXExporter.export(graph, to: dir + "/m.onnx")
         try input.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: dir + "/in.f32")) }
         let script = """
             import numpy as np, onnxruntime as ort, sys
             d = sys.argv[1]
             s = ort.InferenceSession(d + '/m.onnx', providers=['CPUExecutionProvider'])
-            x = np.fromfile(d + '/in.f32', dtype='<f4').reshape(1, 3, 16, 16)
-            for o, y in zip(s.get_outputs(), s.run(None, {'image': x})):
+            i = s.get_inputs()[0]
+            x = np.fromfile(d + '/in.f32', dtype='<f4').reshape(i.shape)
+            for o, y in zip(s.get_outputs(), s.run(None, {i.name: x})):
                 y.astype('<f4').tofile(d + '/' + o.name + '.f32')
             """
         let proc = Process()
@@ -96,10 +95,35 @@ func builtGraph() throws -> Graph {
         try proc.run()
         proc.waitUntilExit()
         #expect(proc.terminationStatus == 0)
-        let ours = try runGraph(g, input: input)
-        for (k, v) in ours {
-            let ref = try readFloats(dir + "/\(k).f32")
-            #expect(relativeError(v, ref) < 1e-4, "output \(k) differs from ONNX Runtime")
+        var out: [String: [Float]] = [:]
+        for v in graph.outputs.map({ graph.values[$0].name }) { out[v] = try readFloats(dir + "/\(v).f32") }
+        return out
+    }
+
+    @Test(.enabled(if: python != nil, "skipped: no python3 with onnxruntime (pip install onnxruntime) on this machine"))
+    func onnxRuntimeRunsTheExportAndAgrees() throws {
+        let g = try builtGraph()
+        let input = (0..<(3 * 16 * 16)).map { Float(cos(Double($0) * 0.11)) }
+        let ref = try onnxRuntimeOutputs(g, input: input)
+        for (k, v) in try runGraph(g, input: input) {
+            #expect(relativeError(v, try #require(ref[k])) < 1e-4, "output \(k) differs from ONNX Runtime")
+        }
+    }
+
+    static let peerNanodet = ["/work/shared/peers/ncnn/nanodet_m.param", "../shared/peers/ncnn/nanodet_m.param"]
+        .first { FileManager.default.fileExists(atPath: $0) }
+
+    @Test(.enabled(if: python != nil && peerNanodet != nil,
+                   "skipped: needs python3 with onnxruntime and the peer nanodet_m.param (WAYCUE_PEERS)"))
+    func defaultModelAgreesWithONNXRuntimeAfterImport() throws {
+        let g = try NCNNParamImporter.importGraph(path: Self.peerNanodet!, seed: 42)
+        let imported = try ONNXImporter.importModel(bytes: [UInt8](try ONNXExporter.export(g)))
+        let shape = g.values[g.inputs[0]].shape
+        let input = (0..<shape.count).map { Float(sin(Double($0) * 0.013)) }
+        let ref = try onnxRuntimeOutputs(g, input: input)
+        let ours = try runGraph(imported, input: input)
+        for (k, v) in ref {
+            #expect(relativeError(try #require(ours[k]), v) < 1e-3, "nanodet-m output \(k)")
         }
     }
 }
