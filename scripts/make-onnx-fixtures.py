@@ -220,7 +220,41 @@ def cases():
     out = g.op("Concat", [g.op("Sigmoid", [cls]), reg], axis=2)
     yield g.model([out])
 
-    # 10. Opset 11 forms (attributes instead of inputs).
+    # 10. YOLOv5-style head tail: 5-D reshape/transpose, sigmoid, split on the last axis, grid math, Pow.
+    g = G("yolov5_tail", [1, 8, 4, 4])
+    na, no = 3, 7                                               # 3 anchors, 2 classes + 5
+    p = g.conv("input", 8, na * no, k=1, p=0)
+    p = g.op("Transpose", [g.op("Reshape", [p, g.const(np.array([1, na, no, 4, 4], np.int64))])], perm=[0, 1, 3, 4, 2])
+    y = g.op("Sigmoid", [p])                                    # [1, 3, 4, 4, 7]
+    xy, wh, conf = g.op("Split", [y, g.const(np.array([2, 2, 3], np.int64))], nout=3, axis=4)
+    grid = np.stack(np.meshgrid(np.arange(4), np.arange(4))[::-1][::-1], -1).reshape(1, 1, 4, 4, 2).astype(np.float32) - 0.5
+    xy = g.op("Mul", [g.op("Add", [g.op("Mul", [xy, g.const(np.float32(2))]), g.const(np.broadcast_to(grid, (1, na, 4, 4, 2)).copy())]),
+                      g.const(np.float32(8))])
+    anchors = np.abs(w(1, na, 1, 1, 2, scale=10)) + 4
+    wh = g.op("Mul", [g.op("Pow", [g.op("Mul", [wh, g.const(np.float32(2))]), g.const(np.float32(2))]),
+                      g.const(np.broadcast_to(anchors, (1, na, 4, 4, 2)).copy())])
+    out = g.op("Reshape", [g.op("Concat", [xy, wh, conf], axis=4), g.const(np.array([1, -1, no], np.int64))])
+    yield g.model([out])
+
+    # 11. YOLOv8-style head tail: split box/cls, DFL, dist2bbox with anchor constants, strides.
+    g = G("yolov8_tail", [1, 8, 4, 4])
+    nc, A = 2, 16
+    feat = g.op("Reshape", [g.conv("input", 8, 64 + nc, k=1, p=0), g.const(np.array([1, 64 + nc, A], np.int64))])
+    box, cls = g.op("Split", [feat, g.const(np.array([64, nc], np.int64))], nout=2, axis=1)
+    d = g.op("Softmax", [g.op("Transpose", [g.op("Reshape", [box, g.const(np.array([1, 4, 16, A], np.int64))])], perm=[0, 2, 1, 3])], axis=1)
+    d = g.op("Reshape", [g.op("Conv", [d, g.const(np.arange(16, dtype=np.float32).reshape(1, 16, 1, 1))], kernel_shape=[1, 1]),
+                         g.const(np.array([1, 4, A], np.int64))])
+    lt, rb = g.op("Split", [d, g.const(np.array([2, 2], np.int64))], nout=2, axis=1)
+    anchor = (np.stack(np.meshgrid(np.arange(4), np.arange(4)), 0).reshape(1, 2, A) + 0.5).astype(np.float32)
+    x1y1 = g.op("Sub", [g.const(anchor), lt])
+    x2y2 = g.op("Add", [g.const(anchor), rb])
+    cxy = g.op("Div", [g.op("Add", [x1y1, x2y2]), g.const(np.float32(2))])
+    wh = g.op("Sub", [x2y2, x1y1])
+    dbox = g.op("Mul", [g.op("Concat", [cxy, wh], axis=1), g.const(np.full((1, A), 8, np.float32))])
+    out = g.op("Concat", [dbox, g.op("Sigmoid", [cls])], axis=1)
+    yield g.model([out])
+
+    # 12. Opset 11 forms (attributes instead of inputs).
     g = G("opset11", [1, 4, 4, 6])
     a = g.op("Unsqueeze", ["input"], axes=[0])
     b = g.op("Squeeze", [a], axes=[0])

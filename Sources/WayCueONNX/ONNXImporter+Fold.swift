@@ -42,6 +42,7 @@ extension ImportSession {
             return try set(ConstantTensor.elementwise(a, d, integer: integer) { x, y in
                 integer ? (y == 0 ? 0 : (x / y).rounded(.down)) : x / y })
         case "Max": return try binary { Swift.max($0, $1) }
+        case "Pow": return try binary({ Foundation.pow($0, $1) }, integer: try arg(0).isInteger)
         case "Min": return try binary { Swift.min($0, $1) }
         case "Equal": return try binary({ $0 == $1 ? 1 : 0 }, integer: true)
         case "Where":

@@ -58,6 +58,16 @@ extension ImportSession {
             let y = try affine(RuntimeTensor(value: t, dims: x.dims), axis: nil, scale: [1 / 6], shift: [0], act: .none, name: nm(out), n)
             try define(out, y, x.dims, n)
         case "Add", "Sub", "Mul", "Div", "Max": try binary(n)
+        case "Pow":
+            // x^2 (YOLOv5's (wh * 2) ** 2) is x * x; x^1 is x.
+            let x = try runtime(n, 0)
+            guard let e = try constant(n, 1, "exponent"), e.count == 1, e.values[0] == 2 || e.values[0] == 1 else {
+                throw unsupported(n, "only a constant exponent of 1 or 2")
+            }
+            let out = try output(n)
+            if e.values[0] == 1 { try define(out, x.value, x.dims, n) } else {
+                try define(out, try b.binary(x.value, x.value, .mul, name: nm(out)), x.dims, n)
+            }
         case "Identity", "Dropout", "Cast":
             let x = try runtime(n, 0)
             try define(try output(n), x.value, x.dims, n)

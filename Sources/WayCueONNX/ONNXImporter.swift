@@ -30,7 +30,7 @@ public enum ONNXImporter {
     public static let supportedOperators: [String] = [
         "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape",
         "Conv", "Div", "Dropout", "Equal", "Expand", "Flatten", "Gather", "GlobalAveragePool", "GlobalMaxPool",
-        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "Max", "MaxPool", "Mul", "Range", "Relu",
+        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "Max", "MaxPool", "Mul", "Pow", "Range", "Relu",
         "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Split", "Squeeze", "Sub", "Transpose",
         "Unsqueeze", "Upsample", "Where",
     ]
@@ -347,7 +347,6 @@ final class ImportSession {
         guard options.fuse, !graphOutputs.contains(t), let cs = consumers[t] else { return nil }
         // SiLU: t -> Sigmoid -> Mul(t, sigmoid(t)).
         if cs.count == 2 {
-            let a = graph.node[cs[0]], m = graph.node[cs[1]]
             for (si, mi) in [(cs[0], cs[1]), (cs[1], cs[0])] {
                 let s = graph.node[si], mul = graph.node[mi]
                 if s.opType == "Sigmoid", mul.opType == "Mul", let so = s.output.first, soleConsumer(so) == mi,
@@ -355,7 +354,6 @@ final class ImportSession {
                     return (.silu, [si, mi], mo)
                 }
             }
-            _ = (a, m)
             return nil
         }
         guard let c = soleConsumer(t) else { return nil }
