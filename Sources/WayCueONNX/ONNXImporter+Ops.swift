@@ -160,7 +160,7 @@ extension ImportSession {
         if let (a, nodes, o) = try fusableActivation(after: out) { act = a; absorbed.formUnion(nodes); out = o }
         let layer = try Conv2D(config: cfg, activation: act, weights: w.floats, bias: bias?.floats)
         if let bn { try layer.foldBatchNorm(gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance, epsilon: bn.epsilon) }
-        let y = try b.conv(x.value, layer, name: nm(out))
+        let y = try b.conv(try canon(x, n), layer, name: nm(out))
         try define(out, y, y.shape.dims, n)
     }
 
@@ -332,7 +332,7 @@ extension ImportSession {
         if outer == 1 {
             let natural = f.dims.count == 4 && k == 1
             let vs = try xs.enumerated().map { i, x throws in
-                try view(x.value, natural ? x.value.shape : TensorShape(n: 1, c: x.dims[k], h: 1, w: inner), out + "#c\(i)")
+                try view(x.value, natural ? try canonical(x.dims, n) : TensorShape(n: 1, c: x.dims[k], h: 1, w: inner), out + "#c\(i)")
             }
             if natural, !vs.allSatisfy({ $0.shape.h == vs[0].shape.h && $0.shape.w == vs[0].shape.w }) {
                 throw invalid(n, "inputs disagree in height/width")
@@ -379,7 +379,10 @@ extension ImportSession {
             let v = try view(x.value, TensorShape(n: 1, c: pre, h: a, w: bb), out + "#tv")
             try define(out, b.transpose(v, name: nm(out)), outDims, n)
         } else if pre == 1 {
-            let v = try view(x.value, TensorShape(n: 1, c: a * bb, h: 1, w: suf), out + "#tv")
+            // A channel shuffle works on any plane shape: keep the input's own shape when it has
+            // a * bb channels, so that the engine can fuse it with a preceding Concat.
+            let own = x.value.shape
+            let v = own.n == 1 && own.c == a * bb ? x.value : try view(x.value, TensorShape(n: 1, c: a * bb, h: 1, w: suf), out + "#tv")
             try define(out, try b.shuffle(v, groups: a, name: nm(out)), outDims, n)
         } else {
             throw unsupported(n, "perm \(perm) on dims \(x.dims) (block swap with both leading and trailing axes)")
@@ -442,7 +445,7 @@ extension ImportSession {
                 }
             }
         }
-        let y = try b.pool(x.value, cfg, name: nm(out))
+        let y = try b.pool(try canon(x, n), cfg, name: nm(out))
         try define(out, y, y.shape.dims, n)
     }
 
@@ -484,7 +487,7 @@ extension ImportSession {
             m = .bilinear
         default: throw unsupported(n, "resize mode \(mode)")
         }
-        let y = try b.resize(x.value, height: oh, width: ow, mode: m, name: nm(out))
+        let y = try b.resize(try canon(x, n), height: oh, width: ow, mode: m, name: nm(out))
         try define(out, y, y.shape.dims, n)
     }
 }

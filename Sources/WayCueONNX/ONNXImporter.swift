@@ -270,6 +270,11 @@ final class ImportSession {
     /// exact name for the final (view) node that ``define(_:_:_:_:)`` adds.
     func nm(_ out: String) -> String { graphOutputs.contains(out) ? out + "#raw" : out }
 
+    /// `x` viewed as its canonical NCHW shape (for convolution, pooling, resize).
+    func canon(_ x: RuntimeTensor, _ n: Onnx_NodeProto) throws -> Value {
+        try view(x.value, try canonical(x.dims, n), x.value.name + "#nchw")
+    }
+
     /// `x` viewed with another 4-D shape (free).
     func view(_ x: Value, _ s: TensorShape, _ name: String) throws(NNError) -> Value {
         x.shape == s ? x : try b.reshape(x, s, name: name)
@@ -282,9 +287,9 @@ final class ImportSession {
         do {
             if graphOutputs.contains(name) {
                 if v.shape != s { out = try b.reshape(v, s, name: name) } else if v.name != name { out = b.identity(v, name: name) }
-            } else if v.shape != s {
-                out = try b.reshape(v, s, name: name + "#v")
             }
+            // Other tensors keep whatever 4-D view they have; each op asks for the view it
+            // needs (``canon(_:_:)`` for NCHW ops), so no reshape node is made needlessly.
         } catch { throw .engine(node: nodeName(n), error) }
         env[name] = .runtime(RuntimeTensor(value: out, dims: dims))
     }

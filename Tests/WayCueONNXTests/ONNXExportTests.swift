@@ -122,6 +122,9 @@ func builtGraph() throws -> Graph {
         let input = (0..<shape.count).map { Float(sin(Double($0) * 0.013)) }
         let ref = try onnxRuntimeOutputs(g, input: input)
         let ours = try runGraph(imported, input: input)
+        // ShuffleNet's Concat -> Reshape -> Transpose -> Reshape still fuses into one copy.
+        let optimized = try GraphRunner(graph: imported).graph
+        #expect(optimized.nodes.contains { if case .concatShuffle = $0.op { true } else { false } })
         for (k, v) in ref {
             #expect(relativeError(try #require(ours[k]), v) < 1e-3, "nanodet-m output \(k)")
         }
