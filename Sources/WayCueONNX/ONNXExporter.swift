@@ -8,7 +8,9 @@ import WayCueNN
 /// Every tensor is 4-D (NCHW) as in the engine. Fused activations become separate nodes
 /// (`Relu`, `Clip`, `LeakyRelu`, `Sigmoid`, `HardSwish`, SiLU as `Sigmoid` + `Mul`); a channel
 /// shuffle becomes `Reshape -> Transpose -> Reshape`. Convolutions that carry int8 weights are
-/// written with their fp32 (dequantized, when loaded from a `.wcm`) weights.
+/// written with their fp32 (dequantized, when loaded from a `.wcm`) weights, or, with `qdq`, as
+/// `QuantizeLinear -> DequantizeLinear` on the input (the calibrated scale, zero point 128) and
+/// `DequantizeLinear` of per-channel int8 weights (axis 0), the form ONNX Runtime runs in int8.
 ///
 /// ```swift
 /// let data = try ONNXExporter.export(graph)
@@ -19,20 +21,21 @@ public enum ONNXExporter {
     public static let opset: Int64 = 17
 
     /// Serializes `graph` to ONNX protobuf bytes.
-    public static func export(_ graph: Graph, producerVersion: String = "1") throws(ONNXError) -> Data {
-        let m = model(graph, producerVersion: producerVersion)
+    public static func export(_ graph: Graph, qdq: Bool = false, producerVersion: String = "1") throws(ONNXError) -> Data {
+        let m = model(graph, qdq: qdq, producerVersion: producerVersion)
         do { return try m.serializedBytes() } catch { throw .invalidModel("serialization failed: \(error)") }
     }
 
     /// Writes `graph` to `path`.
-    public static func export(_ graph: Graph, to path: String) throws(ONNXError) {
-        let data = try export(graph)
+    public static func export(_ graph: Graph, to path: String, qdq: Bool = false) throws(ONNXError) {
+        let data = try export(graph, qdq: qdq)
         guard FileManager.default.createFile(atPath: path, contents: data) else { throw .io(file: path, reason: "cannot write") }
     }
 
     /// The ONNX model message for `graph`.
-    public static func model(_ graph: Graph, producerVersion: String = "1") -> Onnx_ModelProto {
+    public static func model(_ graph: Graph, qdq: Bool = false, producerVersion: String = "1") -> Onnx_ModelProto {
         var w = Writer(graph: graph)
+        w.qdq = qdq
         w.run()
         var m = Onnx_ModelProto()
         m.irVersion = 8
@@ -56,8 +59,19 @@ public enum ONNXExporter {
         let graph: Graph
         var g = Onnx_GraphProto()
         var counter = 0
+        var qdq = false
 
         init(graph: Graph) { self.graph = graph }
+
+        mutating func tensor(_ name: String, _ dims: [Int], type: Int32, raw: [UInt8]) -> String {
+            var t = Onnx_TensorProto()
+            t.name = name
+            t.dims = dims.map(Int64.init)
+            t.dataType = type
+            t.rawData = Data(raw)
+            g.initializer.append(t)
+            return name
+        }
 
         mutating func fresh(_ base: String) -> String { counter += 1; return "\(base)::\(counter)" }
 
@@ -154,11 +168,35 @@ public enum ONNXExporter {
                 case .input: break
                 case .conv(let c):
                     let k = c.config
-                    let wname = floats(fresh(n.name + ".weight"), [k.outChannels, k.inChannels / k.groups, k.kernelH, k.kernelW],
-                                       Array(UnsafeBufferPointer(start: c.weights, count: k.weightCount)))
+                    let wdims = [k.outChannels, k.inChannels / k.groups, k.kernelH, k.kernelW]
+                    let fp = Array(UnsafeBufferPointer(start: c.weights, count: k.weightCount))
+                    var wname: String
+                    var xname = ins[0]
+                    if qdq, let q = c.int8 {
+                        // Input: the engine's calibrated per-tensor scale, unsigned with zero point 128.
+                        let s = floats(fresh(n.name + ".x_scale"), [], [q.inputScale])
+                        let z = tensor(fresh(n.name + ".x_zero"), [], type: 2, raw: [128])
+                        let xq = fresh(n.name + ".x_q"), xd = fresh(n.name + ".x_dq")
+                        node("QuantizeLinear", xq, [xname, s, z], [xq])
+                        node("DequantizeLinear", xd, [xq, s, z], [xd])
+                        xname = xd
+                        // Weights: per-output-channel symmetric int8, as the engine stores them.
+                        let per = k.weightCount / k.outChannels
+                        let qw = (0..<k.weightCount).map { i -> UInt8 in
+                            let v = (fp[i] / q.weightScales[i / per]).rounded()
+                            return UInt8(bitPattern: Int8(max(-127, min(127, v.isFinite ? v : 0))))
+                        }
+                        let wq = tensor(fresh(n.name + ".weight_q"), wdims, type: 3, raw: qw)
+                        let ws = floats(fresh(n.name + ".weight_scale"), [k.outChannels], q.weightScales)
+                        let wz = tensor(fresh(n.name + ".weight_zero"), [k.outChannels], type: 3, raw: [UInt8](repeating: 0, count: k.outChannels))
+                        wname = fresh(n.name + ".weight_dq")
+                        node("DequantizeLinear", wname, [wq, ws, wz], [wname], [Self.attr("axis", int: 0)])
+                    } else {
+                        wname = floats(fresh(n.name + ".weight"), wdims, fp)
+                    }
                     let bname = floats(fresh(n.name + ".bias"), [k.outChannels], Array(UnsafeBufferPointer(start: c.bias, count: k.outChannels)))
                     let convOut = c.activation == .none ? out : fresh(n.name + ".conv")
-                    node("Conv", c.activation == .none ? n.name : fresh(n.name), [ins[0], wname, bname], [convOut], [
+                    node("Conv", c.activation == .none ? n.name : fresh(n.name), [xname, wname, bname], [convOut], [
                         Self.attr("kernel_shape", ints: [k.kernelH, k.kernelW]), Self.attr("strides", ints: [k.strideH, k.strideW]),
                         Self.attr("pads", ints: [k.padTop, k.padLeft, k.padBottom, k.padRight]),
                         Self.attr("dilations", ints: [k.dilationH, k.dilationW]), Self.attr("group", int: k.groups),

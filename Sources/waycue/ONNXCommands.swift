@@ -68,13 +68,15 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export a WayCueNN model to ONNX (opset 17) for ONNX Runtime and Netron.",
         discussion: """
-            int8 models are written with dequantized fp32 weights. Without --model the named
+            int8 models are written with dequantized fp32 weights, or as QDQ with --qdq (the
+            engine's calibrated input scales and per-channel int8 weights). Without --model the named
             peer ncnn graph (--graph, default nanodet-m) is built with seeded random weights,
             the same ones `waycue bench engine` times.
 
             Examples:
               waycue export --onnx --model nanodet.wcm --out nanodet.onnx
               waycue export --onnx --graph nanodet-m --out nanodet-m.onnx --wcm nanodet-m.wcm
+              waycue export --onnx --qdq --model nanodet-int8.wcm --out nanodet-int8.onnx
             """)
 
     @Flag(help: "Write ONNX (the only format for now).")
@@ -89,6 +91,8 @@ struct ExportCommand: ParsableCommand {
     var out: String
     @Option(help: "Also write the graph as .wcm here.")
     var wcm: String?
+    @Flag(help: "Write int8 convolutions as QuantizeLinear/DequantizeLinear (QDQ) instead of fp32 weights.")
+    var qdq = false
 
     func run() throws {
         guard onnx else { throw ValidationError("pass --onnx (the only export format)") }
@@ -100,7 +104,7 @@ struct ExportCommand: ParsableCommand {
             g = try NCNNParamImporter.importGraph(path: path, seed: 42)
         }
         if let wcm { try ModelFile.save(g, to: wcm) }
-        do { try ONNXExporter.export(g, to: out) } catch {
+        do { try ONNXExporter.export(g, to: out, qdq: qdq) } catch {
             print("error: \(error)")
             throw ExitCode(1)
         }

@@ -74,11 +74,11 @@ func builtGraph() throws -> Graph {
     }()
 
     /// Runs `graph` exported to ONNX in ONNX Runtime (through python3) on `input`.
-    func onnxRuntimeOutputs(_ graph: Graph, input: [Float]) throws -> [String: [Float]] {
+    func onnxRuntimeOutputs(_ graph: Graph, input: [Float], qdq: Bool = false) throws -> [String: [Float]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("waycue-onnx-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try ONNXExporter.export(graph, to: dir + "/m.onnx")
+        try ONNXExporter.export(graph, to: dir + "/m.onnx", qdq: qdq)
         try input.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: dir + "/in.f32")) }
         let script = """
             import numpy as np, onnxruntime as ort, sys
@@ -107,6 +107,34 @@ func builtGraph() throws -> Graph {
         let ref = try onnxRuntimeOutputs(g, input: input)
         for (k, v) in try runGraph(g, input: input) {
             #expect(relativeError(v, try #require(ref[k])) < 1e-4, "output \(k) differs from ONNX Runtime")
+        }
+    }
+
+    @Test(.enabled(if: python != nil, "skipped: no python3 with onnxruntime (pip install onnxruntime) on this machine"))
+    func qdqExportRunsInONNXRuntimeCloseToOurInt8() throws {
+        let g = try builtGraph()
+        let samples = (0..<4).map { i -> Tensor in
+            let t = Tensor(shape: g.values[g.inputs[0]].shape)
+            t.fillRandom(in: -1...1, seed: 50 + UInt64(i))
+            return t
+        }
+        let quantized = try GraphRunner(graph: g, threads: 1).calibrateInt8(samples: samples, keepFirstAndLastFP32: false)
+        #expect(quantized > 0)
+        let model = ONNXExporter.model(g, qdq: true)
+        #expect(model.graph.node.contains { $0.opType == "QuantizeLinear" })
+        let input = samples[0].values
+        let runner = try GraphRunner(graph: g, threads: 1, precision: .int8)
+        try runner.run(samples[0])
+        let ref = try onnxRuntimeOutputs(g, input: input, qdq: true)
+        let fp32 = try onnxRuntimeOutputs(g, input: input)
+        // The QDQ model really computes in int8: it is not bit-identical to the fp32 export.
+        #expect(ref.contains { k, v in v != fp32[k] })
+        for (id, v) in zip(runner.graph.outputs, runner.outputs) {
+            let name = runner.graph.values[id].name
+            let ours = Array(UnsafeBufferPointer(start: v.data, count: v.shape.count)), theirs = try #require(ref[name])
+            let scale = max(theirs.map(abs).max() ?? 0, 1e-6)
+            let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst / scale < 0.05, "int8 output \(name): max diff \(worst) vs range \(scale)")
         }
     }
 
