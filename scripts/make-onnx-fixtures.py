@@ -285,12 +285,42 @@ def main():
             entry["outputs"].append({"name": o.name, "dims": list(y.shape)})
         manifest.append(entry)
         print(f"{name}: {len(m.graph.node)} nodes, outputs {[list(y.shape) for y in ys]}")
+    manifest.append(qdq_case(out))
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     print(f"{len(manifest)} cases, {total} bytes in {out}")
     if "--roundtrip" in args:
         roundtrip(args[args.index("--roundtrip") + 1])
+
+
+def qdq_case(out):
+    """nanodet_tiny quantized by ONNX Runtime (quantize_static, QDQ, per-channel weights).
+
+    Not in manifest's parity loop at fp32 tolerance: the Swift test runs it in int8 with a
+    looser bound ("int8": true)."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    src, dst = os.path.join(out, "nanodet_tiny.onnx"), os.path.join(out, "nanodet_tiny_qdq.onnx")
+    calib = [rng.standard_normal([1, 3, 64, 64]).astype(np.float32) for _ in range(4)]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{"input": c} for c in calib])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    quantize_static(src, dst, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    sess = ort.InferenceSession(dst, providers=["CPUExecutionProvider"])
+    x = calib[0]
+    x.astype("<f4").tofile(os.path.join(out, "nanodet_tiny_qdq.in.f32"))
+    y = sess.run(None, {"input": x})[0]
+    y.astype("<f4").tofile(os.path.join(out, "nanodet_tiny_qdq.out0.f32"))
+    name = sess.get_outputs()[0].name
+    print(f"nanodet_tiny_qdq: {len(onnx.load(dst).graph.node)} nodes, outputs {[list(y.shape)]}")
+    return {"name": "nanodet_tiny_qdq", "int8": True, "input": {"name": "input", "dims": [1, 3, 64, 64]},
+            "outputs": [{"name": name, "dims": list(y.shape)}]}
 
 
 def roundtrip(waycue):

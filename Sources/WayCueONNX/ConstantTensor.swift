@@ -10,6 +10,8 @@ struct ConstantTensor: Sendable, Equatable {
     var values: [Double]
     /// True for integer (and boolean) element types.
     var isInteger: Bool
+    /// The ONNX element type when read from a tensor (nil when computed).
+    var dataType: Int32? = nil
 
     /// Largest constant the importer accepts (elements).
     static let maxElements = 1 << 24
@@ -88,7 +90,7 @@ extension ConstantTensor {
         }
         guard values.count == n else { throw bad("holds \(values.count) values, dims \(dims) need \(n)") }
         let isInt = ![.float, .double, .float16].contains(type)
-        self.init(dims: dims, values: values, isInteger: isInt)
+        self.init(dims: dims, values: values, isInteger: isInt, dataType: t.dataType)
     }
 }
 

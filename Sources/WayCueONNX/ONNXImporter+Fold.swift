@@ -41,6 +41,33 @@ extension ImportSession {
             let integer = a.isInteger && d.isInteger
             return try set(ConstantTensor.elementwise(a, d, integer: integer) { x, y in
                 integer ? (y == 0 ? 0 : (x / y).rounded(.down)) : x / y })
+        case "QuantizeLinear":
+            // A quantized constant (per-tensor): saturate(round_half_even(x / scale) + zero).
+            let x = try arg(0), sc = try arg(1)
+            let zp = ins.count > 2 ? ins[2] : nil
+            guard sc.count == 1, sc.values[0] != 0 else { return try set(nil) }
+            let signed = zp?.dataType == ONNXDataType.int8.rawValue
+            let (lo, hi): (Double, Double) = signed ? (-128, 127) : (0, 255)
+            let z = zp?.values.first ?? 0
+            let q = x.values.map { Swift.min(Swift.max(($0 / sc.values[0]).rounded(.toNearestOrEven) + z, lo), hi) }
+            return try set(ConstantTensor(dims: x.dims, values: q, isInteger: true, dataType: signed ? 3 : 2))
+        case "DequantizeLinear":
+            // Quantized weights: (q - zero) * scale, per tensor or per channel along `axis`.
+            let q = try arg(0), sc = try arg(1)
+            let zp = ins.count > 2 ? ins[2] : nil
+            guard !q.dims.isEmpty || sc.count == 1 else { return try set(nil) }
+            var outer = 1, len = 1, inner = q.count
+            if sc.count > 1 {
+                guard let ax = ConstantTensor.axis(at.int("axis", 1), rank: q.dims.count), q.dims[ax] == sc.count,
+                      zp == nil || zp!.count == sc.count else { return try set(nil) }
+                (outer, len, inner) = q.split(at: ax)
+            }
+            _ = outer
+            let values = q.values.indices.map { i -> Double in
+                let ch = sc.count > 1 ? (i / Swift.max(inner, 1)) % len : 0
+                return (q.values[i] - (zp?.values[zp!.count > 1 ? ch : 0] ?? 0)) * sc.values[ch]
+            }
+            return try set(ConstantTensor(dims: q.dims, values: values, isInteger: false))
         case "Max": return try binary { Swift.max($0, $1) }
         case "Pow": return try binary({ Foundation.pow($0, $1) }, integer: try arg(0).isInteger)
         case "Min": return try binary { Swift.min($0, $1) }

@@ -58,6 +58,31 @@ extension ImportSession {
             let y = try affine(RuntimeTensor(value: t, dims: x.dims), axis: nil, scale: [1 / 6], shift: [0], act: .none, name: nm(out), n)
             try define(out, y, x.dims, n)
         case "Add", "Sub", "Mul", "Div", "Max": try binary(n)
+        case "QuantizeLinear", "DequantizeLinear":
+            // Activation fake-quantization: the tensor passes through; its scale is kept so that
+            // a convolution reading it runs in int8 with that input scale.
+            let x = try runtime(n, 0)
+            guard let sc = try constant(n, 1, "scale"), sc.count == 1, sc.values[0] > 0, sc.values[0].isFinite else {
+                throw unsupported(n, "only per-tensor scales on run-time tensors")
+            }
+            let zc = try constant(n, 2, "zero point")
+            let z = zc?.values.first ?? 0
+            let unsigned = zc == nil || zc?.dataType == ONNXDataType.uint8.rawValue
+            let inName = n.input[0], out = try output(n)
+            // The engine quantizes symmetrically: q in -127...127 (stored +128). Widen the
+            // model's (possibly asymmetric) range to a symmetric one that covers it.
+            let s0 = sc.values[0]
+            let symmetric: Double = unsigned
+                ? (z == 128 ? s0 : s0 * Swift.max(z, 255 - z) / 127)
+                : s0 * Swift.max(128 + z, 127 - z) / 127
+            let scale = n.opType == "QuantizeLinear" ? Float(symmetric) : (qdqScales[inName] ?? Float(symmetric))
+            qdqScales[out] = scale
+            var v = x.value
+            if let a = quantizeClamp(n), !nonNegative.contains(v.id) {
+                v = b.activation(v, a, name: nm(out))
+                nonNegative.insert(v.id)
+            }
+            try define(out, v, x.dims, n)
         case "Pow":
             // x^2 (YOLOv5's (wh * 2) ** 2) is x * x; x^1 is x.
             let x = try runtime(n, 0)
@@ -158,9 +183,12 @@ extension ImportSession {
         }
         var act = Activation.none
         if let (a, nodes, o) = try fusableActivation(after: out) { act = a; absorbed.formUnion(nodes); out = o }
+        if act == .none, options.fuse, let c = soleConsumer(out), let a = quantizeClamp(graph.node[c]) { act = a }
         let layer = try Conv2D(config: cfg, activation: act, weights: w.floats, bias: bias?.floats)
         if let bn { try layer.foldBatchNorm(gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance, epsilon: bn.epsilon) }
+        if let s = qdqScales[n.input[0]], layer.supportsInt8 { layer.quantize(inputScale: s) }
         let y = try b.conv(try canon(x, n), layer, name: nm(out))
+        if act == .relu || act == .relu6 { nonNegative.insert(y.id) }
         try define(out, y, y.shape.dims, n)
     }
 

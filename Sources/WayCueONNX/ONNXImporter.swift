@@ -29,8 +29,8 @@ public enum ONNXImporter {
     /// Operators the importer handles (some only in the forms listed in their error messages).
     public static let supportedOperators: [String] = [
         "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape",
-        "Conv", "Div", "Dropout", "Equal", "Expand", "Flatten", "Gather", "GlobalAveragePool", "GlobalMaxPool",
-        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "Max", "MaxPool", "Mul", "Pow", "Range", "Relu",
+        "Conv", "DequantizeLinear", "Div", "Dropout", "Equal", "Expand", "Flatten", "Gather", "GlobalAveragePool", "GlobalMaxPool",
+        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "Max", "MaxPool", "Mul", "Pow", "QuantizeLinear", "Range", "Relu",
         "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Split", "Squeeze", "Sub", "Transpose",
         "Unsqueeze", "Upsample", "Where",
     ]
@@ -121,6 +121,25 @@ final class ImportSession {
     var graphOutputs = Set<String>()
     var sorted: [Int] = []
     var inputValue: Value?
+    /// Per-tensor int8 input scales from QuantizeLinear/DequantizeLinear pairs (QDQ models).
+    var qdqScales: [String: Float] = [:]
+    /// Engine values known to be non-negative (outputs of convolutions with a fused ReLU).
+    var nonNegative = Set<Int>()
+
+    /// True when `q` is a QuantizeLinear whose zero point is the lowest code: its saturation
+    /// clamps at zero, which is how ONNX Runtime's quantizer folds a Relu or Clip(0, x) away.
+    func quantizeClampsAtZero(_ q: Onnx_NodeProto) -> Bool { quantizeClamp(q) != nil }
+
+    /// The activation a QuantizeLinear's saturation implies: ReLU6 when its range is exactly
+    /// [0, 6] (a folded Clip(0, 6)), ReLU when it starts at zero, nil otherwise.
+    func quantizeClamp(_ q: Onnx_NodeProto) -> Activation? {
+        guard q.opType == "QuantizeLinear", q.input.count > 2, case .constant(let z)? = env[q.input[2]], let v = z.values.first,
+              case .constant(let sc)? = env[q.input[1]], let s = sc.values.first else { return nil }
+        let signed = z.dataType == ONNXDataType.int8.rawValue
+        guard v == (signed ? -128 : 0) else { return nil }
+        let hi = ((signed ? 127 : 255) - v) * s
+        return abs(hi - 6) < 1e-3 ? .relu6 : .relu
+    }
 
     struct ImportOptionsBox { var inputShape: TensorShape?; var fuse: Bool }
 

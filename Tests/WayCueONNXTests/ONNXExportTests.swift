@@ -138,6 +138,25 @@ func builtGraph() throws -> Graph {
         }
     }
 
+    @Test func qdqExportImportsBackAsInt8() throws {
+        let g = try builtGraph()
+        let samples = (0..<3).map { i -> Tensor in
+            let t = Tensor(shape: g.values[g.inputs[0]].shape)
+            t.fillRandom(in: -1...1, seed: 80 + UInt64(i))
+            return t
+        }
+        let quantized = try GraphRunner(graph: g, threads: 1).calibrateInt8(samples: samples, keepFirstAndLastFP32: false)
+        let back = try ONNXImporter.importModel(bytes: [UInt8](try ONNXExporter.export(g, qdq: true)))
+        let convs = back.nodes.compactMap { n -> Conv2D? in if case .conv(let c) = n.op { c } else { nil } }
+        #expect(convs.filter { $0.int8 != nil }.count == quantized)
+        let a = try GraphRunner(graph: g, threads: 1, precision: .int8), b = try GraphRunner(graph: back, threads: 1, precision: .int8)
+        try a.run(samples[1]); try b.run(samples[1])
+        for (x, y) in zip(a.outputs, b.outputs) {
+            let u = Array(UnsafeBufferPointer(start: x.data, count: x.shape.count)), v = Array(UnsafeBufferPointer(start: y.data, count: y.shape.count))
+            #expect(relativeError(v, u) < 1e-4)
+        }
+    }
+
     static let peerNanodet = ["/work/shared/peers/ncnn/nanodet_m.param", "../shared/peers/ncnn/nanodet_m.param"]
         .first { FileManager.default.fileExists(atPath: $0) }
 

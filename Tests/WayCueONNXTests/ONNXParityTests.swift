@@ -5,7 +5,7 @@ import WayCueNN
 
 /// WayCueNN against ONNX Runtime's outputs stored by scripts/make-onnx-fixtures.py.
 @Suite struct ONNXParityTests {
-    static let caseNames: [String] = (try? loadManifest().map(\.name)) ?? []
+    static let caseNames: [String] = (try? loadManifest().filter { $0.int8 != true }.map(\.name)) ?? []
 
     @Test func manifestListsEveryCase() throws {
         #expect(try loadManifest().count >= 10)
@@ -25,6 +25,24 @@ import WayCueNN
                 #expect(err < 2e-4, "\(name) output \(o.name) (\(threads) threads): max relative error \(err)")
             }
         }
+    }
+
+    @Test func onnxRuntimeInt8ModelRunsInInt8Here() throws {
+        let c = try #require(try loadManifest().first { $0.int8 == true })
+        let graph = try ONNXImporter.importModel(path: "\(fixturesDir)/\(c.name).onnx")
+        let int8Convs = graph.nodes.filter { if case .conv(let k) = $0.op { k.int8 != nil } else { false } }.count
+        #expect(int8Convs >= 10, "QDQ scales were not carried to the convolutions")
+        let input = try readFloats("\(fixturesDir)/\(c.name).in.f32")
+        let got = try #require(try runGraph(graph, input: input, precision: .int8)[c.outputs[0].name])
+        let ref = try readFloats("\(fixturesDir)/\(c.name).out0.f32")
+        // Both engines quantize, differently (rounding, asymmetric vs symmetric activations):
+        // hold the largest difference to a few percent of the output range.
+        let range = max(ref.map(abs).max() ?? 0, 1e-6)
+        let fp = try #require(try runGraph(graph, input: input, precision: .fp32)[c.outputs[0].name])
+        let worstFP = zip(fp, ref).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worstFP / range < 0.06, "fp32 run of the dequantized model: max diff \(worstFP) over range \(range)")
+        let worst = zip(got, ref).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst / range < 0.06, "max diff \(worst) over range \(range)")
     }
 
     @Test func unfusedImportGivesTheSameOutputs() throws {

@@ -10,6 +10,8 @@ struct FixtureCase: Decodable {
     var name: String
     var input: Tensor
     var outputs: [Tensor]
+    /// An ONNX Runtime int8 (QDQ) model: compared in int8 with a looser bound.
+    var int8: Bool?
 }
 
 
@@ -35,8 +37,8 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Float {
 }
 
 /// Runs `graph` on `input` and returns each output's values by name.
-func runGraph(_ graph: Graph, input: [Float], threads: Int = 1) throws -> [String: [Float]] {
-    let runner = try GraphRunner(graph: graph, threads: threads)
+func runGraph(_ graph: Graph, input: [Float], threads: Int = 1, precision: Precision = .fp32) throws -> [String: [Float]] {
+    let runner = try GraphRunner(graph: graph, threads: threads, precision: precision)
     let shape = graph.values[graph.inputs[0]].shape
     try runner.run(Tensor(shape: shape, values: input))
     var out: [String: [Float]] = [:]
