@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "WayCueWalkDemo", targets: ["WayCueWalkDemo"]),
         .library(name: "WayCueServer", targets: ["WayCueServer"]),
         .library(name: "WayCueServerTesting", targets: ["WayCueServerTesting"]),
+        .library(name: "WayCueONNX", targets: ["WayCueONNX"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Tests only (already built for HummingbirdTesting): streaming reads of SSE.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: Native seams (system libraries and the smallest possible C shims)
@@ -111,12 +113,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(
+            name: "WayCueONNX",
+            dependencies: [
+                "WayCueNN", "WayCueDetector", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .executableTarget(
             name: "waycue",
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
                 "WayCueSynth", "WayCueTraining", "WayCueProfiles", "CWayCueAllocCounter", "WayCuePipeline",
-                "WayCueWalkDemo", "WayCueServer",
+                "WayCueWalkDemo", "WayCueServer", "WayCueONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -144,6 +151,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .testTarget(
+            name: "WayCueONNXTests", dependencies: ["WayCueONNX", "WayCueNN"],
+            exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
     ],
     swiftLanguageModes: [.v6]
 )

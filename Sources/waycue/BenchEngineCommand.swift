@@ -28,6 +28,8 @@ struct BenchEngineCommand: ParsableCommand {
     var graph = "nanodet-m"
     @Option(help: "Path of the .param file (overrides --graph lookup).")
     var param: String?
+    @Option(help: "A .wcm model to time instead of a peer graph (e.g. one imported from ONNX).")
+    var model: String?
     @Option(help: "Input size (square); must match the graph's input.")
     var size = 320
     @Option(help: "Threads (pool and BLAS).")
@@ -47,7 +49,10 @@ struct BenchEngineCommand: ParsableCommand {
     @Flag(name: .customLong("per-op"), help: "Print the per-op table (ms, GFLOP/s) of one profiled run.")
     var perOp = false
 
-    func resolveParam() throws -> String {
+    func resolveParam() throws -> String { try Self.resolve(graph: graph, param: param) }
+
+    /// The .param path for a peer graph name (or `param` itself when given).
+    static func resolve(graph: String, param: String?) throws -> String {
         if let param { return param }
         let file = String(graph.map { $0 == "-" ? "_" : $0 }) + ".param"
         var dirs: [String] = []
@@ -71,8 +76,7 @@ struct BenchEngineCommand: ParsableCommand {
         fixBLASCore()
         guard let prec = Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or int8") }
         guard runs > 0, threads > 0 else { throw ValidationError("--runs and --threads must be positive") }
-        let path = try resolveParam()
-        let g = try NCNNParamImporter.importGraph(path: path, seed: 42)
+        let g = try model.map { try ModelFile.load(path: $0) } ?? NCNNParamImporter.importGraph(path: resolveParam(), seed: 42)
         guard let inShape = g.values.first(where: { g.inputs.contains($0.id) })?.shape,
               inShape.h == size, inShape.w == size else {
             throw ValidationError("graph input does not match --size \(size)")

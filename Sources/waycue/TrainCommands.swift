@@ -141,45 +141,6 @@ struct TrainCommand: AsyncParsableCommand {
     }
 }
 
-/// `waycue export`: writes a run's model as a `.wcm` inference graph.
-struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Export a trained run (EMA weights, batch norm folded) to a .wcm model.",
-        discussion: """
-            The model takes raw RGB 0-255 letterboxed to its input size (pad 114) and has one \
-            output in the DistributionBoxDecoder layout; its name records reg_max, strides and \
-            the cell-centre offset, and the file carries the class names.
-
-            Examples:
-              waycue export --run runs/default --out default.wcm
-              waycue export --run runs/default --checkpoint last --out last.wcm
-            """
-    )
-
-    @Option(name: .long, help: "Run folder.")
-    var run: String
-
-    @Option(name: .long, help: "best or last.")
-    var checkpoint: String = "best"
-
-    @Option(name: .long, help: "Output .wcm file.")
-    var out: String
-
-    func run() async throws {
-        guard ["best", "last"].contains(checkpoint) else { throw ValidationError("--checkpoint must be best or last") }
-        do {
-            let model = try Checkpoint.loadModel(path: "\(run)/\(checkpoint).ckpt")
-            let graph = try model.exportGraph()
-            try ModelFile.save(graph, to: out)
-            print("wrote \(out): \(model.config.classNames.count) classes, input \(model.config.inputSize), \(model.store.parameterCount) parameters, \(String(format: "%.3f", graph.flops / 1e9)) GFLOPs")
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
-}
-
 /// `waycue quantize`: int8 post-training quantization of a `.wcm` model.
 struct QuantizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -32,6 +32,7 @@ struct WayCueCommand: AsyncParsableCommand {
             DemoCommand.self,
             RunCommand.self,
             ServeCommand.self,
+            ImportCommand.self,
         ]
     )
 }
