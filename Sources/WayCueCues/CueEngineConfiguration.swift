@@ -51,6 +51,17 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     /// Seconds of history searched for flashing.
     public var flashWindowSeconds: Double = 2.0
 
+    // MARK: Crossing
+    /// Metres the walker must be past the crosswalk's near edge (its far-edge distance minus
+    /// its length, measured on the approach) to be on the crosswalk; the box covering the
+    /// bottom of the image alone also happens while waiting at the kerb. Leaving needs the
+    /// walker this far back before the near edge (hysteresis).
+    public var crosswalkEntryMetres: Double = 0.5
+    /// When the crosswalk's length was never measured (first seen from the kerb), metres its
+    /// far edge must approach while its box covers the bottom of the image before the walker
+    /// counts as on it.
+    public var crosswalkAdvanceMetres: Double = 1.5
+
     // MARK: Obstacles
     /// Width of the walking corridor in metres.
     public var corridorWidth: Double = 1.2
@@ -85,6 +96,9 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var walkingSpeed: Double = 1.0
     /// Distance (metres) under which the far end of the paving means "paving ends".
     public var pavingEndMetres: Double = 2.5
+    /// Largest gap (metres) between the far end of guide paving and warning tiles for the
+    /// paving to count as running into them (then it does not "end").
+    public var pavingWarningGapMetres: Double = 1.0
     /// Distance (metres) under which warning tiles are announced.
     public var warningTilesRange: Double = 4
 
