@@ -38,14 +38,15 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     /// Half-angle in degrees of the cone where a signal head may face the walker; heads
     /// outside (side streets) are ignored.
     ///
-    /// 25 degrees: the head for a crossing stands on its far kerb beside the crosswalk,
-    /// typically 2 to 3 m to the side of the walker's line, so from the near kerb it is
-    /// atan(3 / 8) = 21 degrees off-axis across an 8 m road and 27 degrees across 6 m, and a
-    /// chest camera sways a few degrees more. 20 degrees missed the head of any road narrower
-    /// than about 8 m (the demo walk's is 18 to 21 degrees off at the kerb). Heads further off
-    /// are taken for side streets' and ignored; the tests keep side heads at 28 degrees or
-    /// more (a 70 degree view ends at 35). Narrow this for cameras with a narrower view.
-    public var signalConeDegrees: Double = 25
+    /// Why 20 and not 25: a crossing's own head stands on the far kerb beside the crosswalk,
+    /// 2 to 3 m off the walker's line, so from the near kerb it is about atan(3 / 8) = 21
+    /// degrees off-axis across an 8 m road (the demo walk's: 18 to 21 degrees, so walks use
+    /// 25). But a side street's head can sit just as far off: the bundled crossing example
+    /// has one 24 degrees off that shows the opposite colour, and with 25 degrees it enters
+    /// the cone, the heads disagree, and the engine says "signal unclear" four times and
+    /// gives the green 1.9 s late (safe, but noisy). Widen it per site or camera, not by
+    /// default, until the facing head is chosen by more than its bearing.
+    public var signalConeDegrees: Double = 20
     /// Seconds without green on the facing head (after green was said) before "signal lost".
     public var signalLostSeconds: Double = 0.4
     /// Seconds a signal head is seen without a decision before "signal unclear".

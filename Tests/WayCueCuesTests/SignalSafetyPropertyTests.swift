@@ -80,8 +80,7 @@ enum TimelineGenerator {
         let flicker = g.uniform(0, 0.15)
         let spurious = g.uniform(0, 0.05)
         let sideHeads = (0..<Int.random(in: 0...2, using: &g)).map { _ in
-            // Outside the default 25 degree cone by 4 degrees or more, inside the 35 degree view.
-            ((g.chance(0.5) ? -1.0 : 1.0) * g.uniform(29, 34), g.uniform(14, 40), g.chance(0.5))
+            ((g.chance(0.5) ? -1.0 : 1.0) * g.uniform(25, 34), g.uniform(14, 40), g.chance(0.5))
         }
         let vehicles = (0..<Int.random(in: 0...3, using: &g)).map { _ in
             (g.uniform(-30, 30), g.uniform(0, 120), g.uniform(16, 45), Int.random(in: 0..<3, using: &g))
