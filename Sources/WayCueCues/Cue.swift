@@ -164,6 +164,6 @@ public struct Cue: Sendable, Hashable, Codable {
     /// Whether this cue cancels a "you may cross": the signal turned red or flashing, was
     /// lost, or became unclear.
     public var cancelsCrossing: Bool {
-        kind == .signal && message.key != "signal.green"
+        kind == .signal && message.key != "signal.green" && message.key != "signal.lost.crossing"
     }
 }

@@ -107,6 +107,11 @@ extension CueEngine {
             paving.trackID = track.id
             paving.offsets.append((now, cam.groundContact(of: track.box)?.x ?? 0))
             measurement = measurePaving(track: track, now: now)
+            // A strip seen as several boxes (a bend, a joint) continues past this box's top:
+            // its far end is the far end of the chain.
+            if measurement != nil, let chainTop = continuedTop(from: track, among: guides) {
+                measurement?.farEnd = cam.groundPoint(u: Double(chainTop.centerX), v: Double(chainTop.y1)).map(\.y)
+            }
         }
         paving.offsets.removeAll { now - $0.time > 2 }
         guard let m = measurement else {
@@ -126,7 +131,7 @@ extension CueEngine {
         var message: CueMessage?
         if paving.phase == .off {
             message = CueMessage("paving.off", ["side": side])
-        } else if let far = m.farEnd, far < cfg.pavingEndMetres {
+        } else if let far = m.farEnd, far < cfg.pavingEndMetres, !leadsIntoWarningTiles(farEnd: far, offset: m.offset, now: now) {
             message = CueMessage("paving.ends")
         } else if let h = m.headingDegrees, abs(h) > cfg.pavingDriftDegrees {
             message = CueMessage("paving.drifts", ["side": h > 0 ? "right" : "left"])
@@ -141,6 +146,45 @@ extension CueEngine {
                                     message: msg, topic: "paving", pan: Float(max(-1, min(1, m.offset))),
                                     urgency: ends ? 0.4 : 0.2, earcon: .guide, trackID: nearest?.id,
                                     isEvent: msg.key == "paving.ahead" || ends, repeatSeconds: ends ? 15 : nil))
+    }
+
+    /// The top box of the chain of guide-paving boxes that continue `track` upwards in the
+    /// image (each starting where the previous one ends and overlapping it sideways), or
+    /// `nil` when nothing continues it.
+    func continuedTop(from track: Track, among guides: [Track]) -> Box? {
+        let tolerance = max(3, Float(configuration.camera.imageHeight) * 0.02)
+        var top = track.box
+        var used: Set<Int> = [track.id]
+        var extended = false
+        while let next = guides.first(where: { g in
+            !used.contains(g.id) && g.box.y1 < top.y1 && g.box.y2 >= top.y1 - tolerance
+                && g.box.y2 <= top.y2 && min(g.box.x2, top.x2 + tolerance) > max(g.box.x1, top.x1 - tolerance)
+        }) {
+            used.insert(next.id)
+            top = next.box
+            extended = true
+        }
+        return extended ? top : nil
+    }
+
+    /// Whether warning tiles lie where the paving's far end is: guide paving that runs into
+    /// warning tiles (at a kerb, a junction) does not end, the tiles are part of it and are
+    /// announced as "warning tiles ahead".
+    func leadsIntoWarningTiles(farEnd: Double, offset: Double, now: Double) -> Bool {
+        let cfg = configuration
+        for track in tracker.tracks where track.objectClass == .tactileWarning
+            && track.hits >= cfg.minHits && now - track.lastSeen <= 0.3
+        {
+            guard let near = cfg.camera.groundContact(of: track.box) else { continue }
+            // Its far edge (the top of the box), or far enough when the top is at the horizon.
+            let far = cfg.camera.groundPoint(u: Double(track.box.centerX), v: Double(track.box.y1))?.y ?? .infinity
+            let halfWidth = cfg.camera.groundWidth(of: track.box, atDistance: near.y) / 2
+            let lateral = abs(near.x - offset) <= halfWidth + 0.5
+            if lateral && near.y <= farEnd + cfg.pavingWarningGapMetres && far >= farEnd - cfg.pavingWarningGapMetres {
+                return true
+            }
+        }
+        return false
     }
 
     func warningTiles(now: Double, candidates: inout [Candidate]) {

@@ -270,13 +270,23 @@ extension CueEngine {
     }
 
     /// "Signal lost" when green was said and the facing head has not shown green for a while.
+    ///
+    /// Before the walker steps onto the crosswalk this is "Signal lost, wait", at once. A
+    /// walker who stepped onto the crosswalk on that green is in the road: the head leaves the
+    /// view as they cross, and "wait" would strand them there, so they hear "Signal out of
+    /// view, keep crossing" instead (equally at once, so they know the signal no longer guides).
     func signalTimeouts(now: Double, candidates: inout [Candidate]) {
         let cfg = configuration
         switch signal.phase {
         case .green where now - signal.lastGreen > cfg.signalLostSeconds:
             setPhase(.lost, now: now)
-            candidates.append(signalCandidate("signal.lost", priority: .signalChange,
-                                              earcon: .alert, urgency: 0.9))
+            if crosswalk.onCrosswalk && crosswalk.crossingOnGreen {
+                candidates.append(signalCandidate("signal.lost.crossing", priority: .signalChange,
+                                                  earcon: .status, urgency: 0.5))
+            } else {
+                candidates.append(signalCandidate("signal.lost", priority: .signalChange,
+                                                  earcon: .alert, urgency: 0.9))
+            }
         case .red, .flashing, .unclear:
             if now - signal.lastSeen > 2 * cfg.signalLostSeconds + cfg.signalWindowSeconds {
                 // Out of view while waiting: forget quietly the decision; a new one starts over.

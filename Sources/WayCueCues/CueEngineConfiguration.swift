@@ -37,6 +37,15 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var redMinFraction: Double = 0.6
     /// Half-angle in degrees of the cone where a signal head may face the walker; heads
     /// outside (side streets) are ignored.
+    ///
+    /// Why 20 and not 25: a crossing's own head stands on the far kerb beside the crosswalk,
+    /// 2 to 3 m off the walker's line, so from the near kerb it is about atan(3 / 8) = 21
+    /// degrees off-axis across an 8 m road (the demo walk's: 18 to 21 degrees, so walks use
+    /// 25). But a side street's head can sit just as far off: the bundled crossing example
+    /// has one 24 degrees off that shows the opposite colour, and with 25 degrees it enters
+    /// the cone, the heads disagree, and the engine says "signal unclear" four times and
+    /// gives the green 1.9 s late (safe, but noisy). Widen it per site or camera, not by
+    /// default, until the facing head is chosen by more than its bearing.
     public var signalConeDegrees: Double = 20
     /// Seconds without green on the facing head (after green was said) before "signal lost".
     public var signalLostSeconds: Double = 0.4
@@ -50,6 +59,17 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var flashOffSeconds: Double = 0.25
     /// Seconds of history searched for flashing.
     public var flashWindowSeconds: Double = 2.0
+
+    // MARK: Crossing
+    /// Metres the walker must be past the crosswalk's near edge (its far-edge distance minus
+    /// its length, measured on the approach) to be on the crosswalk; the box covering the
+    /// bottom of the image alone also happens while waiting at the kerb. Leaving needs the
+    /// walker this far back before the near edge (hysteresis).
+    public var crosswalkEntryMetres: Double = 0.5
+    /// When the crosswalk's length was never measured (first seen from the kerb), metres its
+    /// far edge must approach while its box covers the bottom of the image before the walker
+    /// counts as on it.
+    public var crosswalkAdvanceMetres: Double = 1.5
 
     // MARK: Obstacles
     /// Width of the walking corridor in metres.
@@ -85,6 +105,9 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var walkingSpeed: Double = 1.0
     /// Distance (metres) under which the far end of the paving means "paving ends".
     public var pavingEndMetres: Double = 2.5
+    /// Largest gap (metres) between the far end of guide paving and warning tiles for the
+    /// paving to count as running into them (then it does not "end").
+    public var pavingWarningGapMetres: Double = 1.0
     /// Distance (metres) under which warning tiles are announced.
     public var warningTilesRange: Double = 4
 

@@ -2,8 +2,9 @@ import WayCueCues
 import WayCueSynth
 
 /// Checks a walk's cues against its ground truth: the paving was followed, the pedestrian
-/// light's red was said before its green (and green only once it was green), and each obstacle
-/// the walker came near was warned about before it was within 3 m.
+/// light's red was said before its green (and green only once it was green), crossing words
+/// match whether the walker waits or crosses, and each obstacle the walker came near was
+/// warned about before it was within 3 m.
 public enum WalkCueCheck {
     /// One check.
     public struct Result: Sendable, Hashable {
@@ -105,7 +106,27 @@ public enum WalkCueCheck {
                     : problems.joined(separator: "; ")))
         }
 
-        // 3. Each obstacle the walker came near was warned about before it was within 3 m.
+        // 3. Crossing words match what the walker does: no "on the crosswalk" while still
+        //    waiting at the kerb, no "signal lost, wait" once in the road.
+        for start in events where start.type == "crossing_start" {
+            let arrival = kerbs.last { $0 <= start.t } ?? start.t
+            let end = events.first { $0.type == "crossing_end" && $0.t > start.t }?.t ?? .infinity
+            var problems: [String] = []
+            for cue in spoken where cue.message.key == "crosswalk.on" && cue.timestamp >= arrival && cue.timestamp < start.t {
+                problems.append("'\(cue.text)' at \(f(cue.timestamp)) while waiting at the kerb")
+            }
+            for cue in spoken where cue.message.key == "signal.lost" && cue.timestamp > start.t && cue.timestamp < end {
+                problems.append("'\(cue.text)' at \(f(cue.timestamp)) in the middle of the crossing")
+            }
+            results.append(Result(
+                name: "crossing cues match the walker (crossing at \(f(start.t)))",
+                passed: problems.isEmpty,
+                detail: problems.isEmpty
+                    ? "kerb \(f(arrival)) to \(f(start.t)) without 'on the crosswalk', no 'wait' while crossing until \(f(end))"
+                    : problems.joined(separator: "; ")))
+        }
+
+        // 4. Each obstacle the walker came near was warned about before it was within 3 m.
         for near in events where near.type == "obstacle_near" {
             guard let name = near.name else { continue }
             let objectClass = String(name.prefix { !$0.isNumber })

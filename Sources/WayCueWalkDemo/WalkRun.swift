@@ -71,9 +71,10 @@ public struct WalkRunOptions: Sendable {
     /// Speak cues in the WAV with espeak-ng when it is installed (earcons otherwise).
     public var speech = true
     /// Half-width of the cone in which the cue engine looks for the pedestrian signal, degrees.
-    /// The engine's default is 20; the shipped walks place the head at the far kerb 2.8 m right
-    /// of the crossing's centre, 18 to 21 degrees off the walking direction while the walker
-    /// waits at the kerb (body shake included), so walks use 25 degrees.
+    /// The engine's default is 20 (see ``CueEngineConfiguration/signalConeDegrees`` for why
+    /// it is not 25); the shipped walks place the head at the far kerb 2.8 m right of the
+    /// crossing's centre, 18 to 21 degrees off the walking direction while the walker waits
+    /// at the kerb (body shake included), and have no side-street heads, so walks use 25.
     public var signalConeDegrees = 25.0
 
     /// Defaults: 320x240 at 10 fps, English, exact ground truth, every frame.

@@ -12,13 +12,16 @@ struct GuidanceTests {
         let engine = Scene.engine()
         var cues: [Cue] = []
         for i in 0...60 {
-            // On the crosswalk (it reaches the bottom of the image); from 3 s the walker veers
-            // right, so the crosswalk's centre moves to the left of the image.
+            // The crosswalk reaches the bottom of the image and its far edge comes closer (the
+            // walker is crossing); from 3 s the walker veers right, so the crosswalk's centre
+            // moves to the left of the image.
             let bearing = i < 30 ? 0.0 : -16.0
             let cx = Float(Scene.column(bearing: bearing))
-            cues += try engine.feed([Scene.det(.crosswalk, 0.9, Box(x1: cx - 250, y1: 250, x2: cx + 250, y2: 480))], at: t(i))
+            let top = Float(200 + 2 * i)
+            cues += try engine.feed([Scene.det(.crosswalk, 0.9, Box(x1: cx - 250, y1: top, x2: cx + 250, y2: 480))], at: t(i))
         }
-        #expect(cues.map(\.text) == ["On the crosswalk, keep straight", "Drifting, bear left"])
+        // Seen first from its start: ahead, until the far edge has come 1.5 m closer.
+        #expect(cues.map(\.text) == ["Crosswalk ahead", "On the crosswalk, keep straight", "Drifting, bear left"])
         #expect(engine.isOnCrosswalk)
         // Leaving the crosswalk (it disappears after 2 s or more on it) ends the crossing.
         var end: [Cue] = []

@@ -184,13 +184,14 @@ struct ScenarioTests {
     @Test func crosswalkAheadTurnSlightlyRightThenOnIt() throws {
         let engine = Scene.engine()
         var cues: [Cue] = []
-        let cx = Float(Scene.column(bearing: 15))
+        // An 8 m crosswalk 4 m ahead, about 15 degrees to the right.
         for i in 0...10 {
-            cues += try engine.feed([Scene.det(.crosswalk, 0.9, Box(x1: cx - 120, y1: 300, x2: cx + 120, y2: 380))], at: t(i))
+            cues += try engine.feed([Scene.det(.crosswalk, 0.9, Scene.flatBox(x: 1.2, near: 4, far: 12, width: 4))], at: t(i))
         }
-        let centre = Float(Scene.column(bearing: 0))
+        // Turned toward it, the walker walks onto it: its length was seen on the approach, so
+        // its far edge tells how far the walker is past its near edge.
         for i in 11...40 {
-            cues += try engine.feed([Scene.det(.crosswalk, 0.9, Box(x1: centre - 250, y1: 250, x2: centre + 250, y2: 480))], at: t(i))
+            cues += try engine.feed([Scene.det(.crosswalk, 0.9, Scene.crosswalkBox(kerb: 1.5 - 1.2 * (t(i) - 1.1)))], at: t(i))
         }
         #expect(cues.map(\.text) == ["Crosswalk ahead, turn slightly right", "On the crosswalk, keep straight"])
     }

@@ -24,6 +24,22 @@ struct GeneratedTimeline {
         return copy
     }
 
+    /// The same timeline seen by a walker waiting at a kerb: a crosswalk starting 0.35 m
+    /// ahead covers the bottom of every frame and never comes closer.
+    func atTheKerb() -> GeneratedTimeline {
+        var copy = self
+        let box = Scene.crosswalkBox(kerb: 0.35)
+        copy.events = events.map {
+            guard case .frame(var f) = $0 else { return $0 }
+            f.detections.append(Scene.det(.crosswalk, 0.9, box))
+            return .frame(f)
+        }
+        return copy
+    }
+
+    /// Whether any frame shows a crosswalk (the only way to be crossing).
+    var hasCrosswalk: Bool { frames.contains { $0.detections.contains { $0.objectClass == .crosswalk } } }
+
     func play(_ engine: CueEngine) throws -> [Cue] {
         var cues: [Cue] = []
         for e in events {
@@ -212,6 +228,11 @@ enum SafetyInvariants {
                 if tau - lastGreen > config.signalLostSeconds + 1e-9 { cancelledBy(tau, "loss of green"); break }
             }
         }
+        // 3b. "Keep crossing" only for a walker who is on a crosswalk: before crossing, losing
+        //     the signal is "signal lost, wait" (checked as a cancel above).
+        if !timeline.hasCrosswalk, let c = cues.first(where: { $0.message.key == "signal.lost.crossing" }) {
+            problems.append("'keep crossing' at \(c.timestamp) without any crosswalk")
+        }
         // 4. Vehicle lights and side heads alone never produce a word about the signal.
         if !timeline.hasPedestrianHeads, let c = cues.first(where: { $0.kind == .signal }) {
             problems.append("signal cue \(c.message) without any pedestrian head")
@@ -235,7 +256,7 @@ struct SignalSafetyPropertyTests {
     @Test(arguments: 0..<chunks)
     func safetyInvariantsHold(chunk: Int) throws {
         var failures: [String] = []
-        var greens = 0, cancels = 0, unclear = 0
+        var greens = 0, cancels = 0, unclear = 0, kerbRuns = 0
         for i in 0..<Self.perChunk {
             let seed = UInt64(i * Self.chunks + chunk) &* 0x9E37_79B9 &+ 17
             let timeline = TimelineGenerator.generate(seed: seed)
@@ -249,13 +270,30 @@ struct SignalSafetyPropertyTests {
             if strip(plain) != strip(cues) {
                 failures.append("seed \(seed): vehicle lights changed the cues")
             }
+            // Metamorphic: waiting at a kerb with the crosswalk filling the bottom of the image
+            // changes no word about the signal (a quarter of the seeds, to bound the time).
+            if i % 4 == 0 {
+                let kerb = timeline.atTheKerb()
+                let kerbCues = try kerb.play(Scene.engine(Scene.config(tones: true)))
+                func signal(_ c: [Cue]) -> [String] {
+                    c.filter { $0.kind == .signal }.map { String(format: "%.3f %@", $0.timestamp, $0.message.key) }
+                }
+                if signal(kerbCues) != signal(cues) {
+                    failures.append("seed \(seed): waiting at a kerb changed the signal cues: \(signal(kerbCues)) vs \(signal(cues))")
+                }
+                if kerbCues.contains(where: { $0.message.key == "crosswalk.on" }) {
+                    failures.append("seed \(seed): 'on the crosswalk' while waiting at the kerb")
+                }
+                kerbRuns += 1
+            }
             greens += cues.filter { $0.message.key == "signal.green" }.count
             cancels += cues.filter(\.cancelsCrossing).count
             unclear += cues.filter { $0.message.key == "signal.unclear" }.count
         }
         #expect(failures.isEmpty, "\(failures.count) violations, first: \(failures.prefix(5))")
         // The generator must actually exercise the rules (otherwise the test proves nothing).
-        #expect(greens > 20 && cancels > 20 && unclear > 5, "greens \(greens) cancels \(cancels) unclear \(unclear)")
+        #expect(greens > 20 && cancels > 20 && unclear > 5 && kerbRuns > 20,
+                "greens \(greens) cancels \(cancels) unclear \(unclear) kerb runs \(kerbRuns)")
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["WAYCUE_DEBUG_SEED"] != nil,

@@ -18,8 +18,12 @@ struct SinkAndExampleTests {
     @Test func crossingExample() throws {
         #expect(try play("crossing.jsonl") == [
             "0.5 signal.red", "1.3 crosswalk.ahead.turn", "4.5 tone.locator", "5.5 tone.locator",
-            "6.3 crosswalk.ahead.turn", "6.4 signal.green", "8.4 crosswalk.ahead", "10.3 crosswalk.on",
-            "12.8 signal.lost", "13.0 signal.flashing",
+            // The walker steps onto the crosswalk at 11.2 s, on the green: when the flashing
+            // green goes dark they hear "keep crossing", not "wait" (no "on the crosswalk"
+            // at 10.3 s any more, when they were still 1.1 m before it, so the walk ticks play).
+            "6.3 crosswalk.ahead.turn", "6.4 signal.green", "8.4 crosswalk.ahead",
+            "10.5 tone.walk", "11.5 tone.walk", "12.5 tone.walk",
+            "12.8 signal.lost.crossing", "13.0 signal.flashing",
         ])
     }
 

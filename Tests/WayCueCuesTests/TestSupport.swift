@@ -31,6 +31,26 @@ enum Scene {
         return Box(x1: Float(bl.u), y1: Float(top.v), x2: Float(br.u), y2: Float(max(bl.v, br.v)))
     }
 
+    /// The box of a flat ground rectangle `width` metres wide centred on `x`, from `near` to
+    /// `far` metres ahead; the part nearer than the image's bottom edge is cut off there.
+    static func flatBox(x: Double = 0, near: Double, far: Double, width: Double,
+                        camera: CameraModel = camera) -> Box {
+        let h = Double(camera.imageHeight), w = Double(camera.imageWidth)
+        let bottom = camera.groundPoint(u: w / 2, v: h)!.y
+        let nearSeen = max(near, bottom)
+        let l = camera.project(x: x - width / 2, y: nearSeen, z: 0)!
+        let r = camera.project(x: x + width / 2, y: nearSeen, z: 0)!
+        let top = camera.project(x: x, y: far, z: 0)!
+        let v2 = near <= bottom ? h : l.v
+        return Box(x1: Float(max(0, l.u)), y1: Float(top.v), x2: Float(min(w, r.u)), y2: Float(min(h, v2)))
+    }
+
+    /// A 4 m wide crosswalk whose near edge is `kerb` metres ahead (negative: the walker is
+    /// on it) and which is `length` metres long.
+    static func crosswalkBox(kerb: Double, length: Double = 8) -> Box {
+        flatBox(near: kerb, far: kerb + length, width: 4)
+    }
+
     /// Pixel column of a bearing in degrees.
     static func column(bearing: Double, camera: CameraModel = camera) -> Double {
         Double(camera.imageWidth) / 2 + tan(bearing * .pi / 180) * camera.focalLength

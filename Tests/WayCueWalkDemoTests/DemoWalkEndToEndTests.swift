@@ -122,6 +122,29 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 }
 
+extension WalkCueCheckTests {
+    @Test func onTheCrosswalkWhileWaitingAndWaitMidCrossingFail() {
+        let crossing = events + [
+            WalkEvent(t: 16, type: "crossing_start", name: nil, detail: nil, s: 12),
+            WalkEvent(t: 22, type: "crossing_end", name: nil, detail: nil, s: 20),
+        ]
+        let good = [
+            cue(9, "signal.red", kind: .signal), cue(14.5, "signal.green", kind: .signal),
+            cue(17, "crosswalk.on", kind: .crosswalk), cue(18, "signal.lost.crossing", kind: .signal),
+        ]
+        let ok = WalkCueCheck.check(cues: good, events: crossing, paving: [])
+        #expect(ok.contains { $0.name.hasPrefix("crossing cues match") && $0.passed })
+        let bad = [
+            cue(9, "signal.red", kind: .signal), cue(11, "crosswalk.on", kind: .crosswalk),
+            cue(14.5, "signal.green", kind: .signal), cue(18, "signal.lost", kind: .signal),
+        ]
+        let results = WalkCueCheck.check(cues: bad, events: crossing, paving: [])
+        let check = results.first { $0.name.hasPrefix("crossing cues match") }!
+        #expect(!check.passed)
+        #expect(check.detail.contains("while waiting at the kerb") && check.detail.contains("in the middle of the crossing"))
+    }
+}
+
 @Suite struct GroundTruthDetectorTests {
     @Test func labelsAreMappedIntoTheLetterboxAndNoiseIsSeededPerFrame() throws {
         let book = WalkTruthBook(capacity: 4)
