@@ -131,7 +131,7 @@ func post(port: Int, _ path: String, body: [UInt8], contentType: String = "image
 }
 
 /// Polls `condition` every 10 ms for up to `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
     let end = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
     while ContinuousClock.now < end {
         if condition() { return true }
