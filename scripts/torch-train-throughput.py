@@ -14,7 +14,7 @@ and loss are a small part of a WayCue step (see `waycue bench train` vs the per-
 this compares the network's training cost.
 
 Usage (pip torch CPU wheels are fine here; never in the product):
-  pip install torch --index-url https://download.pytorch.org/whl/cpu
+  pip install torch   (a CPU-only build is enough)
   python3 scripts/torch-train-throughput.py --size 320 --width 1.0 --batch 16 --threads 2
   .build/release/waycue bench train --size 320 --width 1.0 --batch 16 --threads 2
 """
