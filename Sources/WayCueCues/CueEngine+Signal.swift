@@ -185,6 +185,13 @@ extension CueEngine {
                   trackID: signal.facingID, isEvent: true, repeatSeconds: 0)
     }
 
+    /// Whether the walker stepped onto the crosswalk on a green and is now in the road.
+    ///
+    /// A change to red or flashing is then still said at once and with the same priority,
+    /// but as "keep crossing to the kerb": telling a walker in the road to stop strands them
+    /// there, and pedestrian-signal practice is to finish crossing promptly.
+    var walkerIsCrossing: Bool { crosswalk.onCrosswalk && crosswalk.crossingOnGreen }
+
     func decideSignal(now t: Double, facingChanged: Bool, candidates: inout [Candidate]) {
         let cfg = configuration
         guard let latest = frameLog.last else { return }
@@ -198,12 +205,12 @@ extension CueEngine {
             let weakRedTwice = latest.redInCone >= cfg.redVetoScore && previousRed >= cfg.redVetoScore
             if latest.redInCone >= cfg.redChangeScore || weakRedTwice {
                 setPhase(.red, now: t)
-                candidates.append(signalCandidate("signal.changed.red", priority: .signalChange,
-                                                  earcon: .alert, urgency: 1))
+                candidates.append(signalCandidate(walkerIsCrossing ? "signal.red.crossing" : "signal.changed.red",
+                                                  priority: .signalChange, earcon: .alert, urgency: 1))
             } else if flashing {
                 setPhase(.flashing, now: t)
-                candidates.append(signalCandidate("signal.flashing", priority: .signalChange,
-                                                  earcon: .alert, urgency: 0.8))
+                candidates.append(signalCandidate(walkerIsCrossing ? "signal.flashing.crossing" : "signal.flashing",
+                                                  priority: .signalChange, earcon: .alert, urgency: 0.8))
             } else if latest.conflict || facingChanged {
                 setPhase(.unclear, now: t)
                 candidates.append(signalCandidate("signal.unclear", priority: .signalChange,
@@ -215,8 +222,8 @@ extension CueEngine {
         // The green blinking again soon after it was lost is a flashing signal: say so.
         if signal.phase == .lost, flashing, t - signal.phaseSince <= cfg.flashWindowSeconds {
             setPhase(.flashing, now: t)
-            candidates.append(signalCandidate("signal.flashing", priority: .signalChange,
-                                              earcon: .alert, urgency: 0.8))
+            candidates.append(signalCandidate(walkerIsCrossing ? "signal.flashing.crossing" : "signal.flashing",
+                                              priority: .signalChange, earcon: .alert, urgency: 0.8))
             return
         }
         // Never "green" from stale vision: frames that lag behind could hide a change to red.
@@ -239,7 +246,9 @@ extension CueEngine {
             let greenSeen = w.contains { $0.facingGreen >= cfg.greenMinScore }
             if !greenSeen && Double(reds) >= cfg.redMinFraction * Double(w.count) {
                 setPhase(.red, now: t)
-                candidates.append(signalCandidate("signal.red", priority: .signalState,
+                // Red seen again after the green was lost mid-crossing: "wait" would strand them.
+                candidates.append(signalCandidate(walkerIsCrossing ? "signal.red.crossing" : "signal.red",
+                                                  priority: .signalState,
                                                   earcon: .locator, urgency: 0.3))
                 return
             }
@@ -280,7 +289,7 @@ extension CueEngine {
         switch signal.phase {
         case .green where now - signal.lastGreen > cfg.signalLostSeconds:
             setPhase(.lost, now: now)
-            if crosswalk.onCrosswalk && crosswalk.crossingOnGreen {
+            if walkerIsCrossing {
                 candidates.append(signalCandidate("signal.lost.crossing", priority: .signalChange,
                                                   earcon: .status, urgency: 0.5))
             } else {

@@ -45,8 +45,8 @@ public struct Phrasebook: Sendable, Hashable {
 
     /// Every message key the cue engine can emit.
     public static let requiredKeys: [String] = [
-        "collision", "signal.green", "signal.red", "signal.changed.red", "signal.flashing",
-        "signal.lost", "signal.lost.crossing", "signal.unclear", "system.camera.paused",
+        "collision", "signal.green", "signal.red", "signal.changed.red", "signal.red.crossing",
+        "signal.flashing", "signal.flashing.crossing", "signal.lost", "signal.lost.crossing", "signal.unclear", "system.camera.paused",
         "system.camera.resumed", "system.vision.lagging", "system.vision.recovered", "obstacle", "obstacle.near",
         "crosswalk.ahead", "crosswalk.ahead.turn", "crosswalk.on", "crosswalk.veer",
         "crosswalk.end", "paving.ahead", "paving.drifts", "paving.off", "paving.warning",

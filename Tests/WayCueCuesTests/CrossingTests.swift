@@ -22,6 +22,10 @@ struct CrossingTests {
         var jitter: Float = 3
         var seed: UInt64 = 1
         var headVisible: (Double, Double) -> Bool = { kerb, _ in kerb > -2.5 }
+        /// The green turns red from this time on (never when infinite).
+        var redAt = Double.infinity
+        /// The green flashes (on 0.5 s, off 0.5 s) from this time on (never when infinite).
+        var flashAt = Double.infinity
 
         func kerb(at time: Double) -> Double {
             let arrive = 0.35
@@ -48,9 +52,16 @@ struct CrossingTests {
                     dets.append(Scene.det(.crosswalk, 0.9, box))
                 }
                 if headVisible(k, time) {
-                    let green = time >= greenAt
-                    dets.append(Scene.det(green ? .pedGreen : .pedRed, 0.9, CrossingTests.head))
-                    if green { lastGreen = time }
+                    let green = time >= greenAt && time < redAt
+                    if green && time >= flashAt {
+                        if Int(time * 2) % 2 == 0 {
+                            dets.append(Scene.det(.pedGreen, 0.9, CrossingTests.head))
+                            lastGreen = time
+                        }
+                    } else {
+                        dets.append(Scene.det(green ? .pedGreen : .pedRed, 0.9, CrossingTests.head))
+                        if green { lastGreen = time }
+                    }
                 }
                 cues += try engine.feed(dets, at: time)
                 if k > 0, engine.isOnCrosswalk { onWhileWaiting = true }
@@ -130,6 +141,79 @@ struct CrossingTests {
         let at = try #require(onAt)
         // 1.5 m at 1.2 m/s, plus the median filter's few frames.
         #expect(at >= 4.0 + 1.5 / 1.2 && at <= 4.0 + 1.5 / 1.2 + 0.5, "on at \(at)")
+    }
+
+    @Test func redAtTheKerbStillSaysStop() throws {
+        // Green said while waiting at the kerb, then red: unchanged "Signal turned red, stop",
+        // on the very frame the red shows.
+        let engine = Scene.engine()
+        let run = try Walk(walkAt: nil, redAt: 11).play(engine)
+        let keys = run.cues.filter { $0.kind == .signal }.map(\.message.key)
+        #expect(keys == ["signal.red", "signal.green", "signal.changed.red"])
+        let red = try #require(run.cues.first { $0.message.key == "signal.changed.red" })
+        #expect(abs(red.timestamp - 11) < 1e-9)
+        #expect(red.text == "Signal turned red, stop")
+        #expect(red.cancelsCrossing)
+    }
+
+    @Test func redWhileCrossingOnGreenSaysKeepCrossingAtOnce() throws {
+        // The walker stepped onto the crosswalk on the green (at about 10 s); the signal turns
+        // red at 11.2 s while they are in the road (the head is still in view until 11.37 s). "Stop" would strand them: they hear
+        // "keep crossing to the kerb", on the same frame and as urgently as "stop" would be.
+        for seed in UInt64(1)...10 {
+            let engine = Scene.engine()
+            let run = try Walk(seed: seed, redAt: 11.2).play(engine)
+            let on = try #require(run.cues.first { $0.message.key == "crosswalk.on" }, "seed \(seed)")
+            #expect(on.timestamp < 11.2, "seed \(seed): on the crosswalk only at \(on.timestamp)")
+            let keys = run.cues.filter { $0.kind == .signal }.map(\.message.key)
+            #expect(keys == ["signal.red", "signal.green", "signal.red.crossing"], "seed \(seed)")
+            let red = try #require(run.cues.first { $0.message.key == "signal.red.crossing" })
+            #expect(abs(red.timestamp - 11.2) < 1e-9, "seed \(seed): said at \(red.timestamp)")
+            #expect(red.text == "Signal turned red, keep crossing to the kerb")
+            // Same urgency, earcon and priority as the kerb's "Signal turned red, stop" (whether it
+            // interrupts depends on what was playing, so that is not compared).
+            let kerbRun = try Walk(walkAt: nil, redAt: 11).play(Scene.engine())
+            let kerb = try #require(kerbRun.cues
+                .first { $0.message.key == "signal.changed.red" })
+            #expect(red.urgency == kerb.urgency && red.earcon == kerb.earcon && red.priority == kerb.priority)
+            #expect(red.cancelsCrossing)
+        }
+    }
+
+    @Test func flashingWhileCrossingOnGreenSaysKeepCrossing() throws {
+        // The green starts flashing after the walker stepped onto the crosswalk: never "do not
+        // start crossing" nor "stop" to a walker in the road.
+        for seed in UInt64(1)...10 {
+            let engine = Scene.engine()
+            let run = try Walk(seed: seed, flashAt: 10.2).play(engine)
+            let keys = run.cues.filter { $0.kind == .signal }.map(\.message.key)
+            #expect(keys.contains("signal.flashing.crossing"), "seed \(seed): \(keys)")
+            #expect(!keys.contains { ["signal.flashing", "signal.changed.red", "signal.lost"].contains($0) },
+                    "seed \(seed): \(keys)")
+            let flash = try #require(run.cues.first { $0.message.key == "signal.flashing.crossing" })
+            #expect(flash.text == "Signal flashing, keep crossing")
+        }
+    }
+
+    @Test func flashingAtTheKerbStillSaysDoNotStart() throws {
+        let engine = Scene.engine()
+        let run = try Walk(walkAt: nil, flashAt: 10.2).play(engine)
+        let keys = run.cues.filter { $0.kind == .signal }.map(\.message.key)
+        #expect(keys.contains("signal.flashing"), "\(keys)")
+        #expect(!keys.contains("signal.flashing.crossing"), "\(keys)")
+    }
+
+    @Test func keepCrossingChangesAreInBothPhrasebooks() throws {
+        let zh = try Phrasebook.bundled("zh")
+        let en = try Phrasebook.bundled("en")
+        #expect(en.text(CueMessage("signal.red.crossing")) == "Signal turned red, keep crossing to the kerb")
+        #expect(en.text(CueMessage("signal.flashing.crossing")) == "Signal flashing, keep crossing")
+        #expect(zh.text(CueMessage("signal.red.crossing")) == "信号变红，继续走到路边")
+        #expect(zh.speech(CueMessage("signal.red.crossing")) == "xin4 hao4 bian4 hong2, ji4 xu4 zou3 dao4 lu4 bian1")
+        #expect(zh.text(CueMessage("signal.flashing.crossing")) == "信号闪烁，继续过马路")
+        #expect(zh.speech(CueMessage("signal.flashing.crossing")) == "xin4 hao4 shan3 shuo4, ji4 xu4 guo4 ma3 lu4")
+        #expect(Phrasebook.requiredKeys.contains("signal.red.crossing"))
+        #expect(Phrasebook.requiredKeys.contains("signal.flashing.crossing"))
     }
 
     @Test func keepCrossingIsInBothPhrasebooks() throws {

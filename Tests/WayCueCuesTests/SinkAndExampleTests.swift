@@ -23,7 +23,7 @@ struct SinkAndExampleTests {
             // at 10.3 s any more, when they were still 1.1 m before it, so the walk ticks play).
             "6.3 crosswalk.ahead.turn", "6.4 signal.green", "8.4 crosswalk.ahead",
             "10.5 tone.walk", "11.5 tone.walk", "12.5 tone.walk",
-            "12.8 signal.lost.crossing", "13.0 signal.flashing",
+            "12.8 signal.lost.crossing", "13.0 signal.flashing.crossing",
         ])
     }
 
