@@ -65,11 +65,8 @@ struct BenchEngineCommand: ParsableCommand {
     /// Old OpenBLAS builds pick SSE3 kernels on CPUs they do not know; the core type can only be
     /// chosen before the library loads, so re-execute with OPENBLAS_CORETYPE set.
     func fixBLASCore() {
-        guard !keepBlasCore, getenv("OPENBLAS_CORETYPE") == nil, let core = BLASInfo.recommendedCoreType else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", argv) // returns only on failure: then run with what we have
+        guard !keepBlasCore else { return }
+        reexecWithBetterBLASCore()
     }
 
     func run() throws {
