@@ -5,11 +5,7 @@ extension Detector: ObjectDetecting {
     /// `nanodet-320x320-15cls-int8`. It is a description, not a content hash: two different
     /// trainings of the same configuration share it.
     public var modelID: String {
-        let quantized = graph.nodes.contains { node in
-            if case .conv(let c) = node.op { return c.int8 != nil }
-            return false
-        }
-        return "nanodet-\(inputWidth)x\(inputHeight)-\(classNames.count)cls-\(quantized ? "int8" : "fp32")"
+        "nanodet-\(inputWidth)x\(inputHeight)-\(classNames.count)cls-\(isQuantized ? "int8" : "fp32")"
     }
 
     /// The classes in model output order.

@@ -42,6 +42,8 @@ public final class Detector: @unchecked Sendable {
     public var scoreThreshold: Float = 0.35
     /// Non-maximum suppression settings.
     public var nms = NMSOptions()
+    /// Whether the model carries int8 convolutions (it then runs in int8 precision).
+    public let isQuantized: Bool
     private let runner: GraphRunner
     private let lock = NSLock()
 
@@ -67,13 +69,13 @@ public final class Detector: @unchecked Sendable {
         guard model.values[model.outputs[0]].shape.count == expected else {
             throw DetectorError.notADetectorModel("output has \(model.values[model.outputs[0]].shape.count) values, the head spec needs \(expected)")
         }
-        let quantized = model.nodes.contains { if case .conv(let c) = $0.op { return c.int8 != nil }; return false }
+        isQuantized = model.nodes.contains { if case .conv(let c) = $0.op { return c.int8 != nil }; return false }
         graph = model
         classNames = model.classNames
         decoder = d
         inputWidth = inShape.w
         inputHeight = inShape.h
-        runner = try GraphRunner(graph: model, threads: max(1, threads), precision: quantized ? .int8 : .fp32)
+        runner = try GraphRunner(graph: model, threads: max(1, threads), precision: isQuantized ? .int8 : .fp32)
     }
 
     /// Loads a `.wcm` file and wraps it.

@@ -83,14 +83,14 @@ struct BenchCuesCommand: AsyncParsableCommand {
             }
         }
         cpuTimes.sort()
-        let cpuMedian = cpuTimes[cpuTimes.count / 2]
-        let cpuP90 = cpuTimes[min(cpuTimes.count - 1, Int(Double(cpuTimes.count) * 0.9))]
+        let cpuMedian = cpuTimes.sortedMedian
+        let cpuP90 = cpuTimes.sortedQuantile(0.9)
         let tracks = engine.tracker.tracks.count
         times.sort()
-        let median = times[times.count / 2]
-        let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
+        let median = times.sortedMedian
+        let p90 = times.sortedQuantile(0.9)
         let mean = times.reduce(0, +) / Double(times.count)
-        let p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))]
+        let p99 = times.sortedQuantile(0.99)
         if json {
             print(String(format: "{\"objects\": %d, \"tracks\": %d, \"frames\": %d, \"median_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"cpu_median_us\": %.1f, \"cpu_p90_us\": %.1f, \"cues\": %d}",
                          objects, tracks, frames, median, p90, p99, mean, cpuMedian, cpuP90, emitted))

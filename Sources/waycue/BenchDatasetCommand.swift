@@ -48,7 +48,7 @@ struct BenchDataset: AsyncParsableCommand {
                 times.append(Date().timeIntervalSince(t0))
                 hashes = scans.compactMap(\.dHash)
             }
-            let med = times.sorted()[times.count / 2]
+            let med = times.sorted().sortedMedian
             rows.append(["jobs": j, "median_s": med, "images_per_s": Double(paths.count) / med, "runs": times])
         }
         var gtimes: [Double] = []
@@ -58,7 +58,7 @@ struct BenchDataset: AsyncParsableCommand {
             groups = NearDuplicates.groups(hashes, threshold: 6).count
             gtimes.append(Date().timeIntervalSince(t0))
         }
-        let gmed = gtimes.sorted()[gtimes.count / 2]
+        let gmed = gtimes.sorted().sortedMedian
         if json {
             let obj: [String: Any] = ["images": paths.count, "scan": rows, "grouping_median_s": gmed, "groups": groups]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))

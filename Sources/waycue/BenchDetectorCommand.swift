@@ -37,8 +37,8 @@ struct BenchDetectorCommand: ParsableCommand {
             t.append((monotonicSeconds() - t0) * 1000)
         }
         t.sort()
-        let med = t[t.count / 2], p90 = t[min(t.count - 1, t.count * 9 / 10)]
-        let int8 = detector.graph.nodes.contains { if case .conv(let c) = $0.op { return c.int8 != nil }; return false }
+        let med = t.sortedMedian, p90 = t.sortedQuantile(0.9)
+        let int8 = detector.isQuantized
         if json {
             print(#"{"model": "\#(model)", "precision": "\#(int8 ? "int8" : "fp32")", "input": \#(detector.inputWidth), "threads": \#(threads), "median_ms": \#(String(format: "%.2f", med)), "p90_ms": \#(String(format: "%.2f", p90))}"#)
         } else {

@@ -114,8 +114,8 @@ struct BenchEngineCommand: ParsableCommand {
         }
         let a1 = wc_alloc_count()
         times.sort()
-        let median = times[times.count / 2]
-        let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
+        let median = times.sortedMedian
+        let p90 = times.sortedQuantile(0.9)
         var ru = rusage()
         #if canImport(Glibc)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
@@ -149,7 +149,7 @@ struct BenchEngineCommand: ParsableCommand {
             print(pad("node", 28) + pad("op", 14) + pad("output", 16) + pad("ms", 9) + "GFLOP/s")
             var opTotals: [String: Double] = [:]
             for (i, var r) in runner.profileTable().enumerated() {
-                let ms = samples.map { $0[i] }.sorted()[samples.count / 2]
+                let ms = samples.map { $0[i] }.sorted().sortedMedian
                 if let g = r.gflops { r.gflops = g * r.ms / max(ms, 1e-9) }
                 r.ms = ms
                 opTotals[r.op, default: 0] += ms
@@ -176,7 +176,7 @@ struct BenchEngineCommand: ParsableCommand {
                 let out = runner.graph.values[n.output].shape
                 let m = c.config.outChannels, nn = out.plane, k = c.config.weightCount / m
                 let key = "\(m)x\(nn)x\(k)"
-                let ms = samples.map { $0[i] }.sorted()[samples.count / 2]
+                let ms = samples.map { $0[i] }.sorted().sortedMedian
                 let flop = 2 * Double(m * nn * k)
                 let blas = measureSGEMM(m: m, n: nn, k: k, runs: 21)
                 oursTotal += ms / 1000; blasTotal += blas

@@ -74,7 +74,7 @@ struct CaptureBenchCommand: ParsableCommand {
                         raw, format: pixelFormat, width: width, height: height, bytesPerLine: stride, source: name)
                 }
             }
-            figures.append(Figure(name: name, medianMilliseconds: times.median, p90Milliseconds: times.p90, samples: times.count, note: note))
+            figures.append(Figure(name: name, medianMilliseconds: times.sortedMedian, p90Milliseconds: times.sortedQuantile(0.9), samples: times.count, note: note))
         }
         if let device {
             figures += try latency(device)
@@ -124,14 +124,14 @@ struct CaptureBenchCommand: ParsableCommand {
         let name = "\(camera.format.pixelFormat)-\(camera.format.width)x\(camera.format.height)"
         let driver = fromDriver.sorted(), dequeue = fromDequeue.sorted()
         let dequeueFigure = Figure(
-            name: "latency-dequeue-\(name)", medianMilliseconds: dequeue.median, p90Milliseconds: dequeue.p90,
+            name: "latency-dequeue-\(name)", medianMilliseconds: dequeue.sortedMedian, p90Milliseconds: dequeue.sortedQuantile(0.9),
             samples: dequeue.count,
             note: "\(device): VIDIOC_DQBUF to RGB frame from next() (copy, hand-over, convert); \(stats.framesDropped) dropped")
         // The scripted camera's timestamps are synthetic, so only the dequeue figure means anything.
         if device == "scripted" { return [dequeueFigure] }
         return [
             Figure(
-                name: "latency-driver-stamp-\(name)", medianMilliseconds: driver.median, p90Milliseconds: driver.p90,
+                name: "latency-driver-stamp-\(name)", medianMilliseconds: driver.sortedMedian, p90Milliseconds: driver.sortedQuantile(0.9),
                 samples: driver.count,
                 note: "\(device): driver capture timestamp to RGB frame from next(); \(camera.format); \(stats.framesDropped) dropped"),
             dequeueFigure,
@@ -213,7 +213,3 @@ struct CaptureBenchCommand: ParsableCommand {
     }
 }
 
-extension Array where Element == Double {
-    fileprivate var median: Double { isEmpty ? .nan : self[count / 2] }
-    fileprivate var p90: Double { isEmpty ? .nan : self[Swift.min(count - 1, count * 9 / 10)] }
-}

@@ -91,7 +91,7 @@ struct SynthBenchCommand: AsyncParsableCommand {
             imageRates.append(Double(images) / secs)
             imageCPURates.append(Double(images) / max(1e-9, Self.threadCPUSeconds() - cpu0))
         }
-        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+        func median(_ v: [Double]) -> Double { v.sorted().sortedMedian }
         if json {
             let obj: [String: Any] = ["size": size, "walk_frames_per_second": median(walkRates),
                                       "walk_frames_per_cpu_second": median(walkCPURates),
