@@ -36,6 +36,9 @@ public struct CuePriority: RawRepresentable, Sendable, Hashable, Comparable, Cod
     public static let system = CuePriority(rawValue: 80)
     /// An obstacle ahead.
     public static let obstacle = CuePriority(rawValue: 60)
+    /// Warning tiles ahead and "paving ends": the walker is reaching a kerb, steps or the end
+    /// of guidance, which matters more than where the crosswalk lies.
+    public static let pavingHazard = CuePriority(rawValue: 55)
     /// Crosswalk guidance.
     public static let crosswalk = CuePriority(rawValue: 50)
     /// Paving guidance.

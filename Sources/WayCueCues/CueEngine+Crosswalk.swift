@@ -101,8 +101,11 @@ extension CueEngine {
         candidates.append(Candidate(kind: .crosswalk, priority: .crosswalk, message: message,
                                     topic: "crosswalk", pan: Self.pan(bearing: bearing), urgency: 0.2,
                                     earcon: .guide, trackID: track.id,
-                                    // Said once on the crosswalk, and once while waiting at its kerb.
-                                    repeatSeconds: message.key == "crosswalk.on" || covering ? 30 : nil))
+                                    // Said once on the crosswalk, and once while waiting at its kerb;
+                                    // the same direction on the approach is not repeated for 15 s
+                                    // (a change of direction is a new message and is said).
+                                    repeatSeconds: message.key == "crosswalk.on" || covering ? 30
+                                        : message.key.hasPrefix("crosswalk.ahead") ? 15 : nil))
     }
 
     /// Measures the crosswalk's length while both its edges are visible, and the walker's

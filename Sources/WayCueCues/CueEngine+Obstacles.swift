@@ -70,6 +70,10 @@ extension CueEngine {
                 && ((g.timeToContact ?? .infinity) < cfg.imminentTTCSeconds || g.distance < cfg.imminentDistance)
             let near = g.inCorridor || abs(g.lateral) - g.width / 2 < cfg.corridorWidth / 2 + 0.8
             guard imminent || near else { continue }
+            // An object beside the corridor is said once; only obstacles in the path get
+            // distance updates. Updates about things the walker will pass kept the channel
+            // busy while a new obstacle came into range (the Mandarin demo missed its pole).
+            if !imminent, !g.inCorridor, announcedDistance[track.id] != nil { continue }
             // Hysteresis on the spoken distance: keep the last one unless it moved clearly.
             var spoken = max(1, g.distance.rounded())
             if let last = announcedDistance[track.id], abs(g.distance - last) < 0.7 { spoken = last }
@@ -89,17 +93,14 @@ extension CueEngine {
                               topic: "obstacle.\(track.id)", pan: Self.pan(bearing: g.bearingDegrees),
                               urgency: urgency, earcon: .beep, trackID: track.id)
             }
+            // Rank only what may be said now: a nearer obstacle whose warning was just given
+            // must not hide the next one (with longer phrases, as in Mandarin, the nearer one
+            // kept winning the rank while its repeat was suppressed, and a pole went unsaid).
+            guard allowedByVerbosity(c), !suppressed(c, now: now) else { continue }
             let rank = Double(c.priority.rawValue) * 100 - g.distance - (g.inCorridor ? 0 : 10)
             if best == nil || rank > best!.rank { best = (c, rank) }
         }
-        if let b = best {
-            if let d = Int(b.candidate.message.arguments["distance"] ?? ""), let id = b.candidate.trackID,
-                !suppressed(b.candidate, now: now)
-            {
-                announcedDistance[id] = Double(d)
-            }
-            candidates.append(b.candidate)
-        }
+        if let b = best { candidates.append(b.candidate) }
         announcedDistance = announcedDistance.filter { live.contains($0.key) }
     }
 }

@@ -142,7 +142,7 @@ extension CueEngine {
         if msg.key == "paving.ahead" { paving.aheadPending = false }
         // "Paving ends" matters more than the rest and is said once, even over other paving talk.
         let ends = msg.key == "paving.ends"
-        candidates.append(Candidate(kind: .paving, priority: ends ? CuePriority(rawValue: CuePriority.paving.rawValue + 5) : .paving,
+        candidates.append(Candidate(kind: .paving, priority: ends ? .pavingHazard : .paving,
                                     message: msg, topic: "paving", pan: Float(max(-1, min(1, m.offset))),
                                     urgency: ends ? 0.4 : 0.2, earcon: .guide, trackID: nearest?.id,
                                     isEvent: msg.key == "paving.ahead" || ends, repeatSeconds: ends ? 15 : nil))
@@ -197,7 +197,7 @@ extension CueEngine {
             let msg = CueMessage("paving.warning")
             guard isStable("paving.warning", msg, now: now) else { return }
             let bearing = cfg.camera.bearingDegrees(u: Double(track.box.centerX))
-            candidates.append(Candidate(kind: .paving, priority: CuePriority(rawValue: CuePriority.paving.rawValue + 5),
+            candidates.append(Candidate(kind: .paving, priority: .pavingHazard,
                                         message: msg, topic: "paving.warning", pan: Self.pan(bearing: bearing),
                                         urgency: 0.4, earcon: .guide, trackID: track.id, repeatSeconds: 10))
             return

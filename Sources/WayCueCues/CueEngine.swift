@@ -46,6 +46,7 @@ public final class CueEngine {
     var system = SystemState()
     var paving = PavingState()
     var crosswalk = CrosswalkState()
+    /// The distance last spoken for each obstacle track (only tracks still announced).
     var announcedDistance: [Int: Double] = [:]
 
     /// Creates an engine speaking with `phrasebook`.
@@ -179,8 +180,12 @@ public final class CueEngine {
                 pool.append(c)
             }
         }
-        // Waiting events go stale after a few seconds (their situation is re-evaluated anyway).
-        pool.removeAll { now - $0.created > 3 }
+        // Waiting events go stale after a few seconds (their situation is re-evaluated anyway),
+        // except words about the signal and the system: the engine's phase already moved on
+        // when they were made, so dropping one would leave the walker never told (a long
+        // Mandarin collision warning once swallowed "red, wait" this way). A newer word on the
+        // same topic replaces them instead (above).
+        pool.removeAll { now - $0.created > 3 && $0.kind != .signal && $0.kind != .system }
         var emitted: [Cue] = []
         while let best = pool.indices.max(by: { a, b in
             pool[a].priority != pool[b].priority ? pool[a].priority < pool[b].priority
@@ -202,6 +207,11 @@ public final class CueEngine {
             busyTopic = c.topic
             lastByMessage[c.message] = now
             lastByTopic[c.topic] = (c.message, now)
+            // The distance said last for an obstacle (the hysteresis and the say-once rule
+            // for objects beside the path work on what was spoken, not on what was offered).
+            if c.kind == .obstacle || c.kind == .collision, let id = c.trackID {
+                announcedDistance[id] = Double(c.message.arguments["distance"] ?? "") ?? announcedDistance[id] ?? 0
+            }
             if c.message.key == "signal.green" {
                 setPhase(.green, now: now)
                 signal.lastGreen = now

@@ -26,7 +26,6 @@ struct BenchDetectorCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        reexecWithBetterBLASCore()
         let detector = try Detector(modelPath: model, threads: threads)
         let img = try image.map { try Image(contentsOfFile: $0, as: .rgb8) } ?? Image(width: 640, height: 480, format: .rgb8, fill: 100)
         for _ in 0..<warmup { _ = try detector.detect(img) }

@@ -66,7 +66,6 @@ struct BenchEngineCommand: ParsableCommand {
     /// chosen before the library loads, so re-execute with OPENBLAS_CORETYPE set.
     func fixBLASCore() {
         guard !keepBlasCore else { return }
-        reexecWithBetterBLASCore()
     }
 
     func run() throws {

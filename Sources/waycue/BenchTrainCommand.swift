@@ -7,18 +7,6 @@ import WayCueTraining
 import Glibc
 #endif
 
-/// Re-executes with `OPENBLAS_CORETYPE` set when OpenBLAS picked a weaker kernel set than this
-/// CPU supports (the core type can only be chosen before the library loads).
-func reexecWithBetterBLASCore() {
-    #if os(Linux)
-    guard getenv("OPENBLAS_CORETYPE") == nil, let core = BLASInfo.recommendedCoreType else { return }
-    setenv("OPENBLAS_CORETYPE", core, 1)
-    var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
-    argv.append(nil)
-    execv("/proc/self/exe", argv) // returns only on failure: then run with what we have
-    #endif
-}
-
 /// `waycue bench train`: training throughput (images/s) of the detector on synthetic batches.
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +33,6 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        reexecWithBetterBLASCore()
         let mc = ModelConfig(classNames: (0..<classes).map { "c\($0)" }, inputSize: size, width: width, neckChannels: neck)
         let model = DetectorModel(config: mc, seed: 1)
         let optimizer = AdamW(store: model.store)

@@ -82,7 +82,6 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        reexecWithBetterBLASCore()
         let trainer: Trainer
         do {
             if let resume {

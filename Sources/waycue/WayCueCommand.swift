@@ -35,6 +35,13 @@ struct WayCueCommand: AsyncParsableCommand {
             ImportCommand.self,
         ]
     )
+
+    /// Picks OpenBLAS's best kernels for this CPU (see ``reexecWithBetterBLASCore()``), then
+    /// parses and runs the subcommand.
+    static func main() async {
+        reexecWithBetterBLASCore()
+        await main(nil)
+    }
 }
 
 /// The version printed by `waycue --version`.

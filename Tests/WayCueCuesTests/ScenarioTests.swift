@@ -128,6 +128,49 @@ struct ScenarioTests {
         #expect(hit.text.hasPrefix("Stop! pole ahead"))
     }
 
+    /// A nearer obstacle whose warning was just said must not hide a farther one: the next one
+    /// is said as soon as the channel is free, not after the nearer one's repeat window.
+    @Test func aWarnedObstacleDoesNotHideTheNextOne() throws {
+        let engine = Scene.engine()
+        var cues: [Cue] = []
+        let bollard = try #require(Scene.groundBox(x: -0.9, y: 2.0, width: 0.2, height: 0.9))
+        let pole = try #require(Scene.groundBox(x: 1.0, y: 4.0, width: 0.2, height: 2.5))
+        for i in 0...60 {
+            cues += try engine.feed([Scene.det(.bollard, 0.8, bollard), Scene.det(.pole, 0.8, pole)], at: t(i))
+        }
+        let obstacles = cues.filter { $0.kind == .obstacle }
+        #expect(obstacles.first?.message.arguments["class"] == "bollard")
+        let poleCue = try #require(obstacles.first { $0.message.arguments["class"] == "pole" })
+        // The bollard's phrase lasts about 2.5 s; its repeat would come only after 5 s.
+        #expect(poleCue.timestamp < engine.configuration.repeatSeconds, "pole said at \(poleCue.timestamp)")
+    }
+
+    /// "Red, wait" decided while a long collision warning plays is said when the channel frees,
+    /// however long that takes: the engine's phase is already red, so dropping the waiting cue
+    /// would leave the walker never told (the Mandarin demo lost it this way).
+    @Test func redDecidedDuringALongWarningIsStillSaid() throws {
+        var config = Scene.config()
+        config.speechCharactersPerSecond = 2  // a collision warning now holds the channel ~13 s
+        let engine = Scene.engine(config)
+        var cues: [Cue] = []
+        var collisionAt: Double?
+        for i in 0...220 {
+            var dets: [Detection] = []
+            let y = 4.5 - 1.0 * t(i)
+            if y > 0.3, let box = Scene.groundBox(x: 0.1, y: y, width: 0.2, height: 2.5) {
+                dets.append(Scene.det(.pole, 0.8, box))
+            }
+            if let c = collisionAt, t(i) > c + 0.1 { dets.append(Scene.det(.pedRed, 0.9, head)) }
+            let new = try engine.feed(dets, at: t(i))
+            if collisionAt == nil, let c = new.first(where: { $0.kind == .collision }) { collisionAt = c.timestamp }
+            cues += new
+        }
+        let collision = try #require(collisionAt)
+        let red = try #require(cues.first { $0.message.key == "signal.red" }, "red was never said")
+        #expect(red.timestamp > collision + 3, "the red waited behind the warning: \(red.timestamp)")
+        #expect(!cues.contains { $0.message.key == "signal.green" })
+    }
+
     @Test func obstacleClockPositionAndPanToTheRight() throws {
         let engine = Scene.engine()
         var cues: [Cue] = []
@@ -202,8 +245,8 @@ struct ScenarioTests {
         let box = try #require(Scene.groundBox(x: 1.2, y: 2.0, width: 0.2, height: 2.5))
         for i in 0...5 { cues += try engine.feed([Scene.det(.pole, 0.8, box)], at: t(i)) }
         let c = try #require(cues.first)
-        #expect(c.text == "杆子，1点钟方向，2米")
-        #expect(c.speech == "gan1 zi, yi1 dian3 zhong1 fang1 xiang4, liang3 mi3")
+        #expect(c.text == "杆子，1点，2米")
+        #expect(c.speech == "gan1 zi, yi1 dian3, liang3 mi3")
         #expect(c.speech.split(separator: " ").allSatisfy { !$0.allSatisfy(\.isNumber) })
     }
 
@@ -224,11 +267,20 @@ struct ScenarioTests {
         config.repeatSeconds = 3
         let engine = Scene.engine(config)
         var times: [Double] = []
-        let box = try #require(Scene.groundBox(x: 1.2, y: 2.0, width: 0.2, height: 2.5))
+        // A pole in the walking corridor keeps being said, once per repeat window...
+        let box = try #require(Scene.groundBox(x: 0.3, y: 2.0, width: 0.2, height: 2.5))
         for i in 0...70 {
             for c in try engine.feed([Scene.det(.pole, 0.8, box)], at: t(i)) { times.append(c.timestamp) }
         }
         #expect(times == [0.2, 3.2, 6.2])
+        // ...one beside the corridor is said once: the walker passes it.
+        let side = Scene.engine(config)
+        var sideTimes: [Double] = []
+        let sideBox = try #require(Scene.groundBox(x: 1.2, y: 2.0, width: 0.2, height: 2.5))
+        for i in 0...70 {
+            for c in try side.feed([Scene.det(.pole, 0.8, sideBox)], at: t(i)) { sideTimes.append(c.timestamp) }
+        }
+        #expect(sideTimes == [0.2])
     }
 
     @Test func locatorToneOncePerSecondWhileRed() throws {

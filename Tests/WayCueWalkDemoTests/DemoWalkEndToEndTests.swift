@@ -67,6 +67,17 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(summary.contains("ground-truth") && summary.contains("no trained model ships yet"))
     }
 
+    /// Mandarin phrases are longer, so the channel is busy longer: every check must still hold
+    /// (red said before the green, each obstacle warned before it is within 3 m).
+    @Test func mandarinDemoWalkPassesEveryCheck() throws {
+        var options = WalkRunOptions()
+        options.language = "zh"
+        options.speech = false
+        let result = try WalkRun.run(script: try DemoWalk.script(), name: "demo.walk", options: options, outputDirectory: nil)
+        for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
+        #expect(result.checks.count >= 7)
+    }
+
     /// With seeded detection noise (10 % of labels missed, scores down to 0.75, boxes moved by
     /// up to 2 px) the cue layer still never says green while the light is red, still warns of the
     /// cone before it is near, and still says red then green.
