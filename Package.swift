@@ -62,7 +62,9 @@ let package = Package(
         // MARK: Layers
         .target(name: "WayCueImage", dependencies: ["CWayCueJPEG", "CPNG"]),
         .target(name: "WayCueNN", dependencies: [blasDependency, "CWayCueKernels"]),
-        .target(name: "WayCueDetector", dependencies: ["WayCueImage", "WayCueNN"]),
+        .target(
+            name: "WayCueDetector", dependencies: ["WayCueImage", "WayCueNN"],
+            resources: [.copy("Resources/default.wcm"), .copy("Resources/MODEL_CARD.md")]),
         .target(
             name: "WayCueCapture",
             dependencies: [

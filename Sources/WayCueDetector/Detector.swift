@@ -4,7 +4,7 @@ import WayCueNN
 
 /// Errors of ``Detector``.
 public enum DetectorError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// No model ships with this build of the library.
+    /// The bundled default model is missing from this build's resources.
     case noDefaultModel
     /// The graph is not a WayCue detector graph (reason given).
     case notADetectorModel(String)
@@ -14,7 +14,7 @@ public enum DetectorError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noDefaultModel:
-            "no default model is bundled with this build of WayCueDetector; train one with `waycue train` and pass it with --model"
+            "the default model (default.wcm) is missing from WayCueDetector's resources; install the WayCue_WayCueDetector.resources folder beside the program, or pass a model with --model"
         case .notADetectorModel(let r): "not a WayCue detector model: \(r)"
         case .badImage(let r): "cannot prepare the image: \(r)"
         }
@@ -83,10 +83,24 @@ public final class Detector: @unchecked Sendable {
         try self.init(model: try ModelFile.load(path: modelPath), threads: threads)
     }
 
-    /// The model bundled with the library. None is bundled yet, so this always throws
-    /// ``DetectorError/noDefaultModel``; it never substitutes an untrained model.
+    /// The model bundled with the library (`Resources/default.wcm`, an int8 WayCue detector
+    /// trained by `waycue train` on the recipe `datasets/recipes/default-model.yaml`; what it
+    /// was trained on, how well it does per class and its limits are in ``defaultModelCard``).
+    ///
+    /// - Throws: ``DetectorError/noDefaultModel`` when the resource is missing from this build
+    ///   (it never substitutes an untrained model), or the loader's error if it is damaged.
     public static func `default`(threads: Int = 1) throws -> Detector {
-        throw DetectorError.noDefaultModel
+        guard let url = Bundle.module.url(forResource: "default", withExtension: "wcm") else {
+            throw DetectorError.noDefaultModel
+        }
+        return try Detector(modelPath: url.path, threads: threads)
+    }
+
+    /// The model card of the bundled default model (Markdown): data and credits, training
+    /// settings, per-class accuracy, speed and known limits. `nil` when it is missing.
+    public static var defaultModelCard: String? {
+        Bundle.module.url(forResource: "MODEL_CARD", withExtension: "md")
+            .flatMap { try? String(contentsOf: $0, encoding: .utf8) }
     }
 
     /// Raw head output for an image already letterboxed to the input size (RGB 0...255).

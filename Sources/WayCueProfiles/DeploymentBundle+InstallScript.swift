@@ -102,6 +102,19 @@ extension DeploymentBundle {
             fi
 
             install -D -m 0755 "$BINARY" "$ROOT$BINARY_DEST"
+            # SwiftPM resource bundles (phrasebooks, the default model) sit beside the binary in
+            # the build folder, and the binary looks for them beside itself.
+            RES_FOUND=0
+            for res in "$(dirname "$BINARY")"/*.resources; do
+                [ -d "$res" ] || continue
+                RES_DEST="$ROOT$(dirname "$BINARY_DEST")/$(basename "$res")"
+                rm -rf "$RES_DEST"
+                mkdir -p "$(dirname "$RES_DEST")"
+                cp -R "$res" "$RES_DEST"
+                RES_FOUND=1
+                say "installed $(basename "$res") beside the binary"
+            done
+            [ "$RES_FOUND" -eq 1 ] || say "warning: no *.resources folders beside $BINARY: the phrasebooks and the default model will be missing; pass --binary from the build folder (.build/release/waycue)"
             if [ -f "$ROOT/etc/waycue/waycue.yaml" ] && ! cmp -s "$HERE/waycue.yaml" "$ROOT/etc/waycue/waycue.yaml"; then
                 cp -p "$ROOT/etc/waycue/waycue.yaml" "$ROOT/etc/waycue/waycue.yaml.old"
                 say "kept the previous configuration as /etc/waycue/waycue.yaml.old"

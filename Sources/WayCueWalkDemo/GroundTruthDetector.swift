@@ -34,15 +34,15 @@ public struct GroundTruthNoise: Sendable, Hashable {
 }
 
 /// An ``ObjectDetecting`` that answers with the exact labels the walk renderer drew in the frame
-/// (optionally with seeded noise), NOT a trained model. WayCue ships no trained model yet, so
-/// the demo uses this and says so; it shows what the cue layer does with perfect (or
-/// deliberately degraded) detections.
+/// (optionally with seeded noise), NOT a trained model. `waycue demo --detector truth` and the
+/// end-to-end tests use it, and say so; it shows what the cue layer does with perfect (or
+/// deliberately degraded) detections, apart from what a model misses.
 ///
 /// The ``Pipeline`` tells it which frame is coming (``FrameContextDetecting``); `detect(_:)` then
 /// returns that frame's labels in the given image's pixels (mapped through the letterbox).
 public final class GroundTruthDetector: FrameContextDetecting {
     /// Names itself as ground truth in every output.
-    public let modelID = "ground-truth (the walk renderer's exact labels; no trained model ships yet)"
+    public let modelID = "ground-truth (the walk renderer's exact labels, not a model)"
     /// The canonical taxonomy.
     public let classes = ObjectClass.canonical
     /// The noise added.

@@ -132,7 +132,7 @@ public enum WalkRunError: Error, Sendable, CustomStringConvertible {
 public enum WalkRun {
     /// Says where the detections come from; printed by the demo and written in its outputs.
     public static let groundTruthNotice =
-        "Detections come from the walk's ground truth (the renderer's exact labels), because no trained model ships yet."
+        "Detections come from the walk's ground truth (the renderer's exact labels), not from a model: this tests the cue layer alone."
 
     /// Runs `script`.
     ///
@@ -142,7 +142,7 @@ public enum WalkRun {
     ///   - options: Settings.
     ///   - outputDirectory: Where to write the files (created); `nil` writes nothing.
     ///   - detector: The detector; `nil` uses the walk's ground truth (``GroundTruthDetector``
-    ///     with ``WalkRunOptions/noise``), the demo's default while no trained model ships.
+    ///     with ``WalkRunOptions/noise``), what `--detector truth` uses.
     ///   - onCue: Called for each cue as it happens.
     public static func run(script: WalkScript, name: String, options: WalkRunOptions = WalkRunOptions(),
                            outputDirectory: URL? = nil, detector custom: (any ObjectDetecting)? = nil,

@@ -62,14 +62,9 @@ struct BenchEngineCommand: ParsableCommand {
         throw ValidationError("cannot find \(file); pass --param PATH or set WAYCUE_PEERS")
     }
 
-    /// Old OpenBLAS builds pick SSE3 kernels on CPUs they do not know; the core type can only be
-    /// chosen before the library loads, so re-execute with OPENBLAS_CORETYPE set.
-    func fixBLASCore() {
-        guard !keepBlasCore else { return }
-    }
-
     func run() throws {
-        fixBLASCore()
+        // The better OpenBLAS core is chosen in `WayCueCommand.main` (before BLAS loads), which
+        // honours --keep-blas-core.
         guard let prec = Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or int8") }
         guard runs > 0, threads > 0 else { throw ValidationError("--runs and --threads must be positive") }
         let g = try model.map { try ModelFile.load(path: $0) } ?? NCNNParamImporter.importGraph(path: resolveParam(), seed: 42)

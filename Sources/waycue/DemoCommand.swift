@@ -13,17 +13,21 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Renders the demo walk (datasets/walks/demo.walk, built into the binary) at 320x240 and \
             10 fps, runs it through the walking pipeline (letterbox, detector, cue engine) and prints \
-            each cue as it happens. No trained model ships yet, so detections come from the walk's \
-            ground truth (the renderer's exact labels); the demo says so in its output.
+            each cue as it happens. Detections come from the bundled default model (int8, \
+            Detector.default), or with --detector truth from the walk's ground truth (the renderer's \
+            exact labels), which tests the cue layer alone.
             Writes DIR/cues.jsonl (one cue per line), DIR/cues.wav (the cue track; speech needs \
             espeak-ng), DIR/contact-sheet.png (frames at cue moments with detections and the cue) and \
             DIR/summary.json (detector, checks against the walk's ground truth, latencies).
             Examples:
               waycue demo
               waycue demo --out /tmp/demo --language zh
-            Exit status: 0 when every check holds, 1 when a check of the cues against the walk's \
-            ground truth fails, 69 when --detector model finds no model, 73 when the output folder \
-            cannot be written.
+            The checks compare the cues with the walk's ground truth. With --detector truth a failed \
+            check is a bug in the cue layer (exit 1); with the model it is also what the model misses, \
+            which is printed and recorded in summary.json but exits 0 unless --strict is given.
+            Exit status: 0 when the demo ran (and, with --detector truth or --strict, every check \
+            held), 1 when such a check failed, 69 when --detector model finds no model, 73 when the \
+            output folder cannot be written.
             """)
 
     @Option(name: .long, help: "Output folder.")
@@ -35,8 +39,8 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Drop each ground-truth label with this probability (0...0.9), seeded.")
     var dropout = 0.0
 
-    @Option(name: .long, help: "Detector: truth (the walk's exact labels; the default while no trained model ships) or model.")
-    var detector: RunDetectorKind = .truth
+    @Option(name: .long, help: "Detector: model (the bundled default model, or --model) or truth (the walk's exact labels).")
+    var detector: RunDetectorKind = .model
 
     @Option(name: .long, help: "Model file for --detector model (default: the bundled model).")
     var model: String?
@@ -46,6 +50,9 @@ struct DemoCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print the cues as JSON lines instead of text.")
     var json = false
+
+    @Flag(name: .long, help: "Exit 1 when a check fails, whichever the detector.")
+    var strict = false
 
     func validate() throws {
         guard ["en", "zh"].contains(language) else { throw ValidationError("--language must be en or zh, got '\(language)'") }
@@ -58,7 +65,6 @@ struct DemoCommand: ParsableCommand {
         let script = try DemoWalk.script()
         let dir = URL(fileURLWithPath: out)
         let json = self.json
-        // The lead switches the default to the trained model (`Detector.default`) when it ships.
         var custom: (any ObjectDetecting)?
         if detector == .model {
             do { custom = try makeDetector(modelPath: model, threads: 1) } catch {
@@ -102,7 +108,14 @@ struct DemoCommand: ParsableCommand {
             say("  \(f.contactSheet.lastPathComponent)  frames at cue moments with detections")
             say("  \(f.summary.lastPathComponent)      detector, checks and latencies")
         }
-        if result.checks.contains(where: { !$0.passed }) { throw ExitCode(1) }
+        let failed = result.checks.filter { !$0.passed }
+        if !failed.isEmpty {
+            if custom == nil || strict { throw ExitCode(1) }
+            say("")
+            say("\(failed.count) of \(result.checks.count) checks failed with the model: these are what it misses on this " +
+                "synthetic walk (its accuracy per class is in its model card). `waycue demo --detector truth` " +
+                "checks the cue layer alone.")
+        }
     }
 }
 

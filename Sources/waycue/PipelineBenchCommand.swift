@@ -20,7 +20,7 @@ struct PipelineBenchCommand: ParsableCommand {
             the frame leaving the source to the cue engine having decided on it (median and p99), with \
             the per-stage table.
             Peak memory is the process's VmHWM at the end. The detector is selectable: truth (the \
-            walk's exact labels; no trained model ships yet), none (finds nothing) or model.
+            walk's exact labels), none (finds nothing) or model (the bundled default model, or --model).
             Examples:
               waycue bench pipeline
               waycue bench pipeline --detector none --runs 5 --json

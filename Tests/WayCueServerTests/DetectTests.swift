@@ -52,6 +52,38 @@ struct DetectTests {
         }
     }
 
+    @Test("the bundled default model over HTTP: real photos, boxes in the photo's pixels, the same answer as the library",
+          .enabled(if: SharedImages.available, "needs ../shared/datasets (read in place)"))
+    func defaultModel() async throws {
+        let library = try Detector.default(threads: 1)
+        let server = try makeServer(detector: { try! Detector.default(threads: 1) })
+        let paths = SharedImages.jpegs(6)
+        try #require(paths.count == 6)
+        try await server.makeApplication().test(.live) { client in
+            var total = 0
+            for path in paths {
+                let bytes = try SharedImages.bytes(path)
+                let decoded = try Image.decode(bytes, as: .rgb8)
+                let expected = try library.detect(decoded)
+                let response = try await client.execute(
+                    uri: "/v1/detect", method: .post, headers: [.contentType: "image/jpeg"],
+                    body: ByteBuffer(bytes: bytes))
+                #expect(response.status == .ok, "\(path): \(response.text)")
+                let answer = try response.decode(DetectAnswer.self)
+                #expect(answer.model == library.modelID && answer.model.hasSuffix("int8"))
+                #expect(answer.image.width == decoded.width && answer.image.height == decoded.height)
+                #expect(answer.detections == expected, "\(path)")
+                for d in answer.detections {
+                    #expect(d.box.x1 >= -1 && d.box.y1 >= -1)
+                    #expect(d.box.x2 <= Float(decoded.width) + 1 && d.box.y2 <= Float(decoded.height) + 1)
+                }
+                if answer.detections.contains(where: { $0.objectClass.rawValue.hasPrefix("vehicle_") }) { total += 1 }
+            }
+            // Every photo of this split shows a vehicle traffic light: most must have one found.
+            #expect(total >= paths.count / 2, "a vehicle light found in \(total) of \(paths.count) photos")
+        }
+    }
+
     @Test("multipart/form-data and PNG bodies give the same detections as the raw JPEG body",
           .enabled(if: SharedImages.available, "needs /work/shared/datasets (read in place)"))
     func multipartAndPNG() async throws {

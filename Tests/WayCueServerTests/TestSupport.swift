@@ -11,7 +11,9 @@ import WayCueServerTesting
 
 /// Real images read in place from the shared datasets (never copied into the repository).
 enum SharedImages {
-    static let root = "/work/shared/datasets"
+    /// `../shared/datasets` beside the checkout (where CI puts it), found from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/datasets").path
     static let lights = root + "/vehicle-traffic-lights/test/images"
 
     /// The first `n` JPEG files of the vehicle-traffic-lights test split, sorted by name.

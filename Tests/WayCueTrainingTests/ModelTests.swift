@@ -137,8 +137,11 @@ import WayCueNN
         #expect(det.inputWidth == 416)
     }
 
-    @Test func defaultDetectorIsAClearError() {
-        #expect(throws: DetectorError.noDefaultModel) { _ = try Detector.default() }
+    @Test func theMissingDefaultModelErrorNamesTheFix() {
+        // `Detector.default` loads the bundled model (DefaultModelFloorTests); when a build lacks
+        // it, the error says where the resource belongs and what to pass instead.
+        let text = DetectorError.noDefaultModel.description
+        #expect(text.contains("WayCue_WayCueDetector.resources") && text.contains("--model"))
     }
 }
 
