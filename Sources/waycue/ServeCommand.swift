@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
             token file cannot be read, 1 when the server fails.
 
             Examples:
+              waycue serve                      # the bundled default model
               waycue serve --model models/waycue-n.wcm
               waycue serve --model m.wcm --host 0.0.0.0 --port 8080 --threads 2 --token-file /etc/waycue/tokens
               curl -s --data-binary @frame.jpg -H 'Content-Type: image/jpeg' \\
@@ -39,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Model file (.wcm).")
+    @Option(help: "Model file (.wcm); default: the bundled default model.")
     var model: String?
 
     @Option(help: "Inference worker threads (one detector each).")
@@ -105,13 +106,6 @@ struct ServeCommand: AsyncParsableCommand {
             if case .tokenFile = e { throw ExitCode(66) }
             throw ExitCode(64)
         }
-        guard let model else {
-            FileHandle.standardError.write(Data("""
-                waycue serve: no model given; pass --model FILE.wcm (the server never runs \
-                without a real model)\n
-                """.utf8))
-            throw ExitCode(64)
-        }
         let pool: InferencePool
         do {
             let factory = try Self.detectorFactory(modelPath: model)
@@ -130,7 +124,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// Makes detectors for `modelPath`: one `Detector` per inference worker, each with its own
     /// buffers. The model is loaded once here so that a bad file fails at start-up, not on the
     /// first request.
-    static func detectorFactory(modelPath: String) throws -> () throws -> any ObjectDetecting {
+    /// Without `modelPath`, the bundled default model (`Detector.default`).
+    static func detectorFactory(modelPath: String?) throws -> () throws -> any ObjectDetecting {
+        guard let modelPath else {
+            do { _ = try Detector.default(threads: 1) } catch { throw ServerSetupError.model("the bundled default model: \(error)") }
+            return { try Detector.default(threads: 1) }
+        }
         guard FileManager.default.isReadableFile(atPath: modelPath) else {
             throw ServerSetupError.model("cannot read the model file \(modelPath)")
         }
