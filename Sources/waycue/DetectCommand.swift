@@ -11,7 +11,7 @@ struct DetectCommand: AsyncParsableCommand {
         discussion: """
             With --json, prints one line per image: a JSON list of \
             {"class": "ped_green", "score": 0.93, "box": [x1, y1, x2, y2]} in the image's pixels. \
-            Without --model the bundled default model is used (none is bundled yet: exit 1).
+            Without --model the bundled default model is used (exit 1 when a build lacks it).
 
             Exit status: 0 on success, 1 when no model is available, 2 on bad input.
 

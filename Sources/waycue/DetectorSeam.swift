@@ -2,8 +2,8 @@ import Foundation
 import WayCueDetector
 
 // The model-based detector for `waycue run`, `waycue demo --detector model` and
-// `waycue bench pipeline --detector model`. No trained model ships yet, so without --model the
-// bundled default throws `DetectorError.noDefaultModel` with a clear message; it never
+// `waycue bench pipeline --detector model`. Without --model it is the bundled default model;
+// a build that lacks it throws `DetectorError.noDefaultModel` with a clear message, and never
 // substitutes an untrained model.
 
 /// No model-based detector is available in this build.

@@ -19,7 +19,7 @@ struct EvalCommand: AsyncParsableCommand {
             {"image": "valid/images/a.jpg", "detections": [{"class": "ped_green", "score": 0.9, "box": [x1, y1, x2, y2]}]} \
             (boxes in the image's pixels; "image" matches by path, path suffix or file name). \
             Without --predictions, runs --model (a .wcm from `waycue export`) or the bundled \
-            default model (none is bundled yet: exit 1) on the split.
+            default model (exit 1 when a build lacks it) on the split.
 
             --json prints one object: map50, map50_95, per_class ({"ped_green": {"ap50": ..., \
             "ap50_95": ..., "count": ...}}), split, images, removed_near_duplicates, \
