@@ -28,18 +28,13 @@ extension GraphRunner {
         let wasProfiling = profiling
         profiling = false
         defer { profiling = wasProfiling }
-        for s in samples {
-            guard s.shape == input.shape else {
-                throw .shapeMismatch(op: "calibrate", reason: "sample \(s.shape), graph expects \(input.shape)")
-            }
-            input.data.update(from: s.data, count: s.shape.count)
-            run { i in
-                let n = g.nodes[i]
-                guard case .conv = n.op, let v = output(named: g.values[n.inputs[0]].name) else { return }
-                var m: Float = 0
-                for k in 0..<v.shape.count { m = max(m, abs(v.data[k])) }
-                maxAbs[i] = max(maxAbs[i], m)
-            }
+        for s in samples where s.shape != input.shape {
+            throw .shapeMismatch(op: "calibrate", reason: "sample \(s.shape), graph expects \(input.shape)")
+        }
+        forEachConvolutionInput(samples) { i, v in
+            var m: Float = 0
+            for k in 0..<v.shape.count { m = max(m, abs(v.data[k])) }
+            maxAbs[i] = max(maxAbs[i], m)
         }
         var range = maxAbs
         if case .percentile(let p) = method, p < 100 {
@@ -47,14 +42,11 @@ extension GraphRunner {
             let bins = 2048
             var hist = [[Int]](repeating: [], count: g.nodes.count)
             for i in g.nodes.indices where maxAbs[i] > 0 { hist[i] = [Int](repeating: 0, count: bins) }
-            for s in samples {
-                input.data.update(from: s.data, count: s.shape.count)
-                run { i in
-                    guard maxAbs[i] > 0, let v = output(named: g.values[g.nodes[i].inputs[0]].name) else { return }
-                    let scale = Float(bins) / maxAbs[i]
-                    hist[i].withUnsafeMutableBufferPointer { h in
-                        for k in 0..<v.shape.count { h[min(bins - 1, Int(abs(v.data[k]) * scale))] += 1 }
-                    }
+            forEachConvolutionInput(samples) { i, v in
+                guard maxAbs[i] > 0 else { return }
+                let scale = Float(bins) / maxAbs[i]
+                hist[i].withUnsafeMutableBufferPointer { h in
+                    for k in 0..<v.shape.count { h[min(bins - 1, Int(abs(v.data[k]) * scale))] += 1 }
                 }
             }
             for i in g.nodes.indices where maxAbs[i] > 0 {
@@ -85,5 +77,19 @@ extension GraphRunner {
             count += 1
         }
         return count
+    }
+
+    /// Runs the fp32 graph on every sample (already checked to have the input's shape) and
+    /// calls `body` with each convolution node's index and its input, just before it runs.
+    private func forEachConvolutionInput(_ samples: [Tensor], _ body: (Int, TensorView) -> Void) {
+        let g = graph
+        for s in samples {
+            input.data.update(from: s.data, count: s.shape.count)
+            run { i in
+                let n = g.nodes[i]
+                guard case .conv = n.op, let v = output(named: g.values[n.inputs[0]].name) else { return }
+                body(i, v)
+            }
+        }
     }
 }

@@ -17,8 +17,7 @@ extension EvalCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        detector.scoreThreshold = 0.05
-        detector.nms.maxDetections = 100
+        detector.useEvaluationThresholds()
         let paths = dataset.samples(inSplit: SplitName.canonical(split)).map(\.imagePath)
         let bar = ProgressBar(total: paths.count, label: "detecting")
         let preds = PredictionsFile.detecting(with: detector, imagePaths: paths) { bar.update($0) }

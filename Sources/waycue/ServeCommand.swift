@@ -121,23 +121,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Makes detectors for `modelPath`: one `Detector` per inference worker, each with its own
-    /// buffers. The model is loaded once here so that a bad file fails at start-up, not on the
-    /// first request.
-    /// Without `modelPath`, the bundled default model (`Detector.default`).
+    /// Makes detectors for `modelPath` (the bundled default model when `nil`): one `Detector`
+    /// per inference worker, each with its own buffers. The model is loaded once here so that a
+    /// bad file fails at start-up, not on the first request.
     static func detectorFactory(modelPath: String?) throws -> () throws -> any ObjectDetecting {
-        guard let modelPath else {
-            do { _ = try Detector.default(threads: 1) } catch { throw ServerSetupError.model("the bundled default model: \(error)") }
-            return { try Detector.default(threads: 1) }
-        }
-        guard FileManager.default.isReadableFile(atPath: modelPath) else {
+        if let modelPath, !FileManager.default.isReadableFile(atPath: modelPath) {
             throw ServerSetupError.model("cannot read the model file \(modelPath)")
         }
-        do {
-            _ = try Detector(modelPath: modelPath, threads: 1)
-        } catch {
-            throw ServerSetupError.model("\(modelPath): \(error)")
+        let load: () throws -> Detector = modelPath.map { path in { try Detector(modelPath: path, threads: 1) } }
+            ?? { try Detector.default(threads: 1) }
+        do { _ = try load() } catch {
+            throw ServerSetupError.model("\(modelPath ?? "the bundled default model"): \(error)")
         }
-        return { try Detector(modelPath: modelPath, threads: 1) }
+        return { try load() }
     }
 }

@@ -9,8 +9,8 @@ import WayCueImage
 import WayCueServer
 import WayCueServerTesting
 
-struct DetectAnswer: Decodable {
-    struct Size: Decodable { var width: Int; var height: Int }
+struct DetectAnswer: Decodable, Sendable {
+    struct Size: Decodable, Sendable { var width: Int; var height: Int }
     var model: String
     var image: Size
     var detections: [Detection]
@@ -20,72 +20,73 @@ struct DetectAnswer: Decodable {
 /// `POST /v1/detect` over real HTTP on loopback, with the colour-blob test double.
 @Suite("Detect endpoint")
 struct DetectTests {
-    @Test("real dataset JPEGs: the answer equals the test double run on the decoded image",
-          .enabled(if: SharedImages.available, "needs /work/shared/datasets (read in place)"))
-    func realImages() async throws {
-        let server = try makeServer()
-        let paths = SharedImages.jpegs(4)
-        try #require(paths.count == 4)
+    /// Posts each photo as a raw JPEG to `/v1/detect` on `server` over live HTTP and checks what
+    /// every answer must hold: 200, the model id, the photo's own size, and the same detections
+    /// as `reference` run on the decoded photo. Returns each answer with its decoded photo.
+    func detectEach(_ paths: [String], on server: WayCueServer, model: String,
+                    reference: @escaping @Sendable (Image) throws -> [Detection]) async throws -> [(answer: DetectAnswer, photo: Image)] {
         try await server.makeApplication().test(.live) { client in
-            var total = 0
+            var results: [(answer: DetectAnswer, photo: Image)] = []
             for path in paths {
                 let bytes = try SharedImages.bytes(path)
                 let decoded = try Image.decode(bytes, as: .rgb8)
-                let expected = try ColorBlobDetector().detect(decoded)
+                let expected = try reference(decoded)
                 let response = try await client.execute(
                     uri: "/v1/detect", method: .post, headers: [.contentType: "image/jpeg"],
                     body: ByteBuffer(bytes: bytes))
                 #expect(response.status == .ok, "\(path): \(response.text)")
                 let answer = try response.decode(DetectAnswer.self)
-                #expect(answer.model == "test-double/color-blob-v1")
+                #expect(answer.model == model)
                 #expect(answer.image.width == decoded.width && answer.image.height == decoded.height)
                 #expect(answer.detections == expected, "\(path)")
-                for d in answer.detections {
-                    #expect(d.box.x1 >= 0 && d.box.y1 >= 0)
-                    #expect(d.box.x2 <= Float(decoded.width) && d.box.y2 <= Float(decoded.height))
-                }
                 #expect(answer.timings_ms["total"] != nil && answer.timings_ms["inference"] != nil)
-                total += answer.detections.count
+                results.append((answer, decoded))
             }
-            // The traffic-light photos do contain saturated lights: the double must find some.
-            #expect(total > 0)
+            return results
         }
+    }
+
+    @Test("real dataset JPEGs: the answer equals the test double run on the decoded image",
+          .enabled(if: SharedImages.available, "needs ../shared/datasets (read in place)"))
+    func realImages() async throws {
+        let paths = SharedImages.jpegs(4)
+        try #require(paths.count == 4)
+        let results = try await detectEach(paths, on: try makeServer(), model: "test-double/color-blob-v1") {
+            try ColorBlobDetector().detect($0)
+        }
+        for (answer, photo) in results {
+            for d in answer.detections {
+                #expect(d.box.x1 >= 0 && d.box.y1 >= 0)
+                #expect(d.box.x2 <= Float(photo.width) && d.box.y2 <= Float(photo.height))
+            }
+        }
+        // The traffic-light photos do contain saturated lights: the double must find some.
+        #expect(results.map(\.answer.detections.count).reduce(0, +) > 0)
     }
 
     @Test("the bundled default model over HTTP: real photos, boxes in the photo's pixels, the same answer as the library",
           .enabled(if: SharedImages.available, "needs ../shared/datasets (read in place)"))
     func defaultModel() async throws {
         let library = try Detector.default(threads: 1)
+        #expect(library.modelID.hasSuffix("int8"))
         let server = try makeServer(detector: { try! Detector.default(threads: 1) })
         let paths = SharedImages.jpegs(6)
         try #require(paths.count == 6)
-        try await server.makeApplication().test(.live) { client in
-            var total = 0
-            for path in paths {
-                let bytes = try SharedImages.bytes(path)
-                let decoded = try Image.decode(bytes, as: .rgb8)
-                let expected = try library.detect(decoded)
-                let response = try await client.execute(
-                    uri: "/v1/detect", method: .post, headers: [.contentType: "image/jpeg"],
-                    body: ByteBuffer(bytes: bytes))
-                #expect(response.status == .ok, "\(path): \(response.text)")
-                let answer = try response.decode(DetectAnswer.self)
-                #expect(answer.model == library.modelID && answer.model.hasSuffix("int8"))
-                #expect(answer.image.width == decoded.width && answer.image.height == decoded.height)
-                #expect(answer.detections == expected, "\(path)")
-                for d in answer.detections {
-                    #expect(d.box.x1 >= -1 && d.box.y1 >= -1)
-                    #expect(d.box.x2 <= Float(decoded.width) + 1 && d.box.y2 <= Float(decoded.height) + 1)
-                }
-                if answer.detections.contains(where: { $0.objectClass.rawValue.hasPrefix("vehicle_") }) { total += 1 }
+        let results = try await detectEach(paths, on: server, model: library.modelID) { try library.detect($0) }
+        var found = 0
+        for (answer, photo) in results {
+            for d in answer.detections {
+                #expect(d.box.x1 >= -1 && d.box.y1 >= -1)
+                #expect(d.box.x2 <= Float(photo.width) + 1 && d.box.y2 <= Float(photo.height) + 1)
             }
-            // Every photo of this split shows a vehicle traffic light: most must have one found.
-            #expect(total >= paths.count / 2, "a vehicle light found in \(total) of \(paths.count) photos")
+            if answer.detections.contains(where: { $0.objectClass.rawValue.hasPrefix("vehicle_") }) { found += 1 }
         }
+        // Every photo of this split shows a vehicle traffic light: most must have one found.
+        #expect(found >= paths.count / 2, "a vehicle light found in \(found) of \(paths.count) photos")
     }
 
     @Test("multipart/form-data and PNG bodies give the same detections as the raw JPEG body",
-          .enabled(if: SharedImages.available, "needs /work/shared/datasets (read in place)"))
+          .enabled(if: SharedImages.available, "needs ../shared/datasets (read in place)"))
     func multipartAndPNG() async throws {
         let server = try makeServer()
         let path = SharedImages.jpegs(1)[0]

@@ -37,8 +37,7 @@ import WayCueImage
         let recipe = try Recipe.load(path: packageRoot + "/datasets/recipes/default.yaml")
         let all = try recipe.loadDataset()
         let detector = try Detector.default(threads: 2)
-        detector.scoreThreshold = 0.05
-        detector.nms.maxDetections = 100
+        detector.useEvaluationThresholds()  // the settings `waycue eval --model` uses
         for (source, floor) in Self.floors.sorted(by: { $0.key < $1.key }) {
             var ds = all
             ds.samples = all.samples.filter { $0.source == source }
