@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "WayCueTraining",
             dependencies: [
-                "WayCueImage", "WayCueNN", "WayCueDetector", blasDependency,
+                "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueSynth", blasDependency,
                 .product(name: "Yams", package: "Yams"),
             ]),
         .target(

@@ -1,5 +1,6 @@
 import Foundation
 import WayCueDetector
+import WayCueSynth
 import Yams
 
 /// A training recipe (`datasets/recipes/*.yaml`): several datasets, each with a format, a
@@ -21,6 +22,8 @@ import Yams
 ///     weight: 1.0
 ///     keep_only: { val: ../shared/datasets/pedestrian-lights-crosswalks.valid-clean.txt }
 ///     exclude: { train: some-list.txt }
+///     # Paste rendered objects into this dataset's training images (WayCueSynth), with labels:
+///     paste: { probability: 0.3, objects: [cone, bollard, ped_signal, vehicle_signal] }
 /// ```
 public struct Recipe: Sendable, Equatable {
     /// Dataset formats a recipe can name.
@@ -49,6 +52,24 @@ public struct Recipe: Sendable, Equatable {
         public var keepOnly: [String: String]
         /// Split name to a list file: images named there are dropped.
         public var exclude: [String: String]
+        /// Whether and what to paste into this dataset's training images, nil for nothing.
+        public var paste: Paste? = nil
+    }
+
+    /// Pasting of rendered objects into a dataset's training images (`paste:` in a recipe):
+    /// with `probability`, each training image drawn from the dataset gets 1 to 3 objects of
+    /// the listed kinds placed on its assumed ground plane and labelled
+    /// (``WayCueSynth/SynthCompositor``). A paste that would cover a labelled box is not made.
+    public struct Paste: Sendable, Equatable {
+        /// Chance per drawn image, in (0, 1].
+        public var probability: Double
+        /// The kinds to paste.
+        public var kinds: [SynthCompositor.Kind]
+        /// Creates paste settings.
+        public init(probability: Double, kinds: [SynthCompositor.Kind] = SynthCompositor.Kind.allCases) {
+            self.probability = probability
+            self.kinds = kinds
+        }
     }
 
     /// The recipe file.
@@ -111,12 +132,47 @@ public struct Recipe: Sendable, Equatable {
                 return out
             }
             entries.append(Entry(name: ename, path: resolve(path), format: format, mappingPath: mapping, weight: weight,
-                                 keepOnly: try lists("keep_only"), exclude: try lists("exclude")))
+                                 keepOnly: try lists("keep_only"), exclude: try lists("exclude"),
+                                 paste: try YAMLSupport.value(m, "paste").map { try parsePaste($0, file: file, field: "\(f).paste") }))
         }
         guard !entries.isEmpty else {
             throw DatasetError(.invalidValue, file: file, field: "datasets", reason: "no datasets listed")
         }
         return Recipe(file: file, name: name, root: base, taxonomyPath: tax, entries: entries)
+    }
+
+    static func parsePaste(_ node: Node, file: String, field: String) throws -> Paste {
+        let m = try YAMLSupport.mapping(node, file: file, field: field)
+        for (k, _) in m {
+            let key = try YAMLSupport.string(k, file: file, field: field)
+            guard key == "probability" || key == "objects" else {
+                throw DatasetError(.invalidValue, file: file, line: k.mark?.line, field: field,
+                                   reason: "unknown key '\(key.prefix(30))' (probability, objects)")
+            }
+        }
+        let pn = try YAMLSupport.required(m, "probability", file: file, parent: field)
+        let p = try YAMLSupport.double(pn, file: file, field: "\(field).probability")
+        guard p > 0 && p <= 1 else {
+            throw DatasetError(.invalidValue, file: file, line: pn.mark?.line, field: "\(field).probability",
+                               reason: "probability must be in (0, 1], got \(p)")
+        }
+        var kinds = SynthCompositor.Kind.allCases
+        if let on = YAMLSupport.value(m, "objects") {
+            kinds = []
+            for item in try YAMLSupport.sequence(on, file: file, field: "\(field).objects") {
+                let name = try YAMLSupport.string(item, file: file, field: "\(field).objects")
+                guard let kind = SynthCompositor.Kind(rawValue: name) else {
+                    let known = SynthCompositor.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw DatasetError(.invalidValue, file: file, line: item.mark?.line, field: "\(field).objects",
+                                       reason: "unknown object '\(name.prefix(30))' (\(known))")
+                }
+                if !kinds.contains(kind) { kinds.append(kind) }
+            }
+            guard !kinds.isEmpty else {
+                throw DatasetError(.invalidValue, file: file, line: on.mark?.line, field: "\(field).objects", reason: "no objects listed")
+            }
+        }
+        return Paste(probability: p, kinds: kinds)
     }
 
     /// The taxonomy the recipe names (the built-in canonical one when it names none).

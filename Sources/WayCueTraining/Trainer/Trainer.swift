@@ -2,6 +2,7 @@ import Foundation
 import WayCueDetector
 import WayCueImage
 import WayCueNN
+import WayCueSynth
 
 /// Progress of a training run, reported after every step.
 public struct TrainProgress: Sendable {
@@ -44,6 +45,8 @@ public final class Trainer {
     let optimizer: AdamW
     let weights: [Double]
     let classIndex: [ObjectClass: Int]
+    /// The recipe's `paste:` settings by dataset name.
+    let pasteBySource: [String: Recipe.Paste]
     let pool: ThreadPool
     let priors: [Prior]
     /// Epochs completed.
@@ -77,7 +80,12 @@ public final class Trainer {
         let train = dataset.samples(inSplit: "train")
         guard !train.isEmpty else { throw TrainingError.noData("recipe \(cfg.recipe) has no train images") }
         // Model classes: the taxonomy's classes that occur in the training split, in taxonomy order.
-        let present = Set(train.flatMap { $0.boxes.compactMap(\.objectClass) })
+        // Pasted objects bring their classes too.
+        var pasteBySource: [String: Recipe.Paste] = [:]
+        for e in recipe.entries { if let p = e.paste { pasteBySource[e.name] = p } }
+        self.pasteBySource = pasteBySource
+        let pastedClasses = Set(recipe.entries.compactMap(\.paste).flatMap(\.kinds).flatMap(\.labelClasses).map { ObjectClass($0.rawValue) })
+        let present = Set(train.flatMap { $0.boxes.compactMap(\.objectClass) }).union(pastedClasses)
         let classes = taxonomy.classes.filter { present.contains($0) }
         guard !classes.isEmpty else { throw TrainingError.noData("no training box maps to a taxonomy class") }
         let modelConfig: ModelConfig
@@ -129,7 +137,7 @@ public final class Trainer {
 
     // MARK: Data
 
-    func sourceImage(_ s: LabeledSample) -> SourceImage {
+    func sourceImage(_ s: LabeledSample, rng: inout SplitMix64) -> SourceImage {
         guard let img = try? Image(contentsOfFile: s.imagePath, as: .rgb8) else {
             return SourceImage(image: Image(width: 64, height: 64, format: .rgb8, fill: 114), boxes: [], flipOK: true)
         }
@@ -143,7 +151,42 @@ public final class Trainer {
             boxes.append(TargetBox(box: cb, classIndex: k))
             if !taxonomy.flipOK(c) { flip = false }
         }
-        return SourceImage(image: img, boxes: boxes, flipOK: flip)
+        var source = SourceImage(image: img, boxes: boxes, flipOK: flip)
+        // Datasets without `paste:` draw nothing here, so their sequences stay as they were.
+        if let paste = pasteBySource[s.source], rng.nextFloat(in: 0...1) < Float(paste.probability) {
+            let seed = rng.next()
+            if let pasted = Self.paste(paste.kinds, into: source, seed: seed, classIndex: classIndex, taxonomy: taxonomy) {
+                source = pasted
+            }
+        }
+        return source
+    }
+
+    /// Pastes rendered objects of `kinds` into a source image (``SynthCompositor``, the chest
+    /// camera at the image's own size), keeping its boxes and adding the pasted objects' labels.
+    /// Tries three placements; returns nil when each would cover part of a labelled box (the
+    /// label would then be wrong) or pasted nothing visible.
+    static func paste(_ kinds: [SynthCompositor.Kind], into source: SourceImage, seed: UInt64,
+                      classIndex: [ObjectClass: Int], taxonomy: Taxonomy) -> SourceImage? {
+        var camera = CameraModel.chestDefault
+        camera.imageWidth = source.image.width
+        camera.imageHeight = source.image.height
+        for attempt in 0..<3 {
+            let frame = SynthCompositor.composite(photo: source.image, seed: seed &+ UInt64(attempt) &* 0x9E37_79B9, camera: camera, kinds: kinds)
+            var added: [TargetBox] = []
+            var flip = source.flipOK
+            var covers = false
+            for label in frame.labels where label.objectIndex != nil {
+                if source.boxes.contains(where: { $0.box.iou(label.box) > 0 }) { covers = true; break }
+                let c = ObjectClass(label.objectClass.rawValue)
+                guard let k = classIndex[c] else { continue }
+                added.append(TargetBox(box: label.box, classIndex: k))
+                if !taxonomy.flipOK(c) { flip = false }
+            }
+            if covers || added.isEmpty { continue }
+            return SourceImage(image: frame.image, boxes: source.boxes + added, flipOK: flip)
+        }
+        return nil
     }
 
     static func mix(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> UInt64 {
@@ -160,9 +203,9 @@ public final class Trainer {
             let op = o.baseAddress!
             pool.parallelFor(indices.count) { i in
                 var rng = SplitMix64(seed: Trainer.mix(config.seed, UInt64(epoch), UInt64(step * 4096 + i)))
-                var srcs = [sourceImage(trainSamples[indices[i]])]
+                var srcs = [sourceImage(trainSamples[indices[i]], rng: &rng)]
                 if config.augmentation.mosaic > 0 && rng.nextFloat(in: 0...1) < config.augmentation.mosaic {
-                    for _ in 0..<3 { srcs.append(sourceImage(trainSamples[Int(rng.next() % UInt64(n))])) }
+                    for _ in 0..<3 { srcs.append(sourceImage(trainSamples[Int(rng.next() % UInt64(n))], rng: &rng)) }
                 }
                 op[i] = aug.make(srcs, rng: &rng)
             }
