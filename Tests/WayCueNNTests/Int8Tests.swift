@@ -68,33 +68,17 @@ import Testing
     /// the 95th percentile keeps them close to fp32 (the outlier spreads over a 3x3 neighbourhood
     /// of every channel downstream, about 3.5% of that input). Bad percentiles are rejected.
     @Test func percentileCalibrationClipsARareOutlier() throws {
-        func build() throws -> (Graph, TensorShape) {
-            let b = GraphBuilder()
-            let x = b.input("x", TensorShape(c: 3, h: 16, w: 16))
-            let c1 = try b.conv(x, out: 8, kernel: 3, activation: .relu, seed: 1)
-            let c2 = try b.conv(c1, out: 8, kernel: 1, seed: 2)
-            let c3 = try b.conv(c2, out: 2, kernel: 1, seed: 3)
-            return (try b.build(outputs: [c3]), x.shape)
-        }
         func relativeError(_ method: CalibrationMethod, probe: Tensor, calib: Tensor) throws -> Float {
-            let (g, _) = try build()
-            let fp = try GraphRunner(graph: g)
-            try fp.calibrateInt8(samples: [calib], keepFirstAndLastFP32: false, method: method)
-            try fp.run(probe.view)
-            let ref = Array(UnsafeBufferPointer(start: fp.outputs[0].data, count: fp.outputs[0].shape.count))
-            let q = try GraphRunner(graph: g, precision: .int8)
-            try q.run(probe.view)
-            let got = Array(UnsafeBufferPointer(start: q.outputs[0].data, count: ref.count))
-            return zip(ref, got).map { abs($0 - $1) }.max()! / ref.map(abs).max()!
+            try threeConvInt8Error(method, probe: probe, calib: [calib])
         }
-        let (_, shape) = try build()
+        let shape = TensorShape(c: 3, h: 16, w: 16)
         let probe = randomTensor(shape, seed: 5)
         let calib = randomTensor(shape, seed: 5)
         calib.data[17] = 5000  // one outlier in 768 values 
         let maxError = try relativeError(.max, probe: probe, calib: calib)
         let pctError = try relativeError(.percentile(95), probe: probe, calib: calib)
         #expect(pctError < maxError / 4, "percentile \(pctError) vs max \(maxError)")
-        let (g, _) = try build()
+        let g = try threeConvGraph(shape)
         #expect(throws: NNError.self) {
             try GraphRunner(graph: g).calibrateInt8(samples: [calib], method: .percentile(0))
         }
@@ -115,20 +99,7 @@ import Testing
             calib.append(t)
         }
         func relativeError(_ method: CalibrationMethod) throws -> Float {
-            let b2 = GraphBuilder()
-            let x2 = b2.input("x", shape)
-            let d1 = try b2.conv(x2, out: 8, kernel: 3, activation: .relu, seed: 1)
-            let d2 = try b2.conv(d1, out: 8, kernel: 1, seed: 2)
-            let d3 = try b2.conv(d2, out: 2, kernel: 1, seed: 3)
-            let g = try b2.build(outputs: [d3])
-            let fp = try GraphRunner(graph: g)
-            try fp.calibrateInt8(samples: calib, keepFirstAndLastFP32: false, method: method)
-            try fp.run(probe.view)
-            let ref = Array(UnsafeBufferPointer(start: fp.outputs[0].data, count: fp.outputs[0].shape.count))
-            let q = try GraphRunner(graph: g, precision: .int8)
-            try q.run(probe.view)
-            let got = Array(UnsafeBufferPointer(start: q.outputs[0].data, count: ref.count))
-            return zip(ref, got).map { abs($0 - $1) }.max()! / ref.map(abs).max()!
+            try threeConvInt8Error(method, probe: probe, calib: calib)
         }
         let maxError = try relativeError(.max)
         let klError = try relativeError(.entropy)
@@ -154,4 +125,28 @@ import Testing
         #expect(GraphRunner.entropyEdge([Int](repeating: 0, count: bins), levels: 128) == bins)
         #expect(GraphRunner.entropyEdge([Int](repeating: 3, count: 100), levels: 128) == 100)
     }
+}
+
+/// Three convolutions (3x3 ReLU, 1x1, 1x1) over `shape`, seeded: the graph of the calibration tests.
+func threeConvGraph(_ shape: TensorShape) throws -> Graph {
+    let b = GraphBuilder()
+    let x = b.input("x", shape)
+    let c1 = try b.conv(x, out: 8, kernel: 3, activation: .relu, seed: 1)
+    let c2 = try b.conv(c1, out: 8, kernel: 1, seed: 2)
+    let c3 = try b.conv(c2, out: 2, kernel: 1, seed: 3)
+    return try b.build(outputs: [c3])
+}
+
+/// Calibrates a fresh ``threeConvGraph(_:)`` on `calib` with every convolution int8, and returns
+/// how far its int8 output on `probe` is from fp32 (max |difference| over max |fp32|).
+func threeConvInt8Error(_ method: CalibrationMethod, probe: Tensor, calib: [Tensor]) throws -> Float {
+    let g = try threeConvGraph(probe.shape)
+    let fp = try GraphRunner(graph: g)
+    try fp.calibrateInt8(samples: calib, keepFirstAndLastFP32: false, method: method)
+    try fp.run(probe.view)
+    let ref = Array(UnsafeBufferPointer(start: fp.outputs[0].data, count: fp.outputs[0].shape.count))
+    let q = try GraphRunner(graph: g, precision: .int8)
+    try q.run(probe.view)
+    let got = Array(UnsafeBufferPointer(start: q.outputs[0].data, count: ref.count))
+    return zip(ref, got).map { abs($0 - $1) }.max()! / ref.map(abs).max()!
 }
