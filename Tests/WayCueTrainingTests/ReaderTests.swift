@@ -146,6 +146,20 @@ import WayCueImage
         #expect(counts[1] > 2700 && counts[1] < 3300)
     }
 
+    @Test func everyCommittedRecipeParses() throws {
+        let dir = packageRoot + "/datasets/recipes"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.contains("default-model-paste.yaml"))
+        for f in files {
+            let r = try Recipe.load(path: dir + "/" + f)
+            #expect(!r.entries.isEmpty, "\(f)")
+            #expect(r.entries.allSatisfy { $0.weight > 0 }, "\(f)")
+        }
+        let paste = try Recipe.load(path: dir + "/default-model-paste.yaml")
+        #expect(paste.entries.compactMap(\.paste).count == 2)
+        #expect(paste.entries.first { $0.name == "vehicle-traffic-lights" }?.paste?.probability == 0.5)
+    }
+
     @Test(.enabled(if: sharedDatasets != nil, "needs ../shared/datasets"))
     func defaultRecipeLoadsSharedDatasets() throws {
         let r = try Recipe.load(path: packageRoot + "/datasets/recipes/default.yaml")
