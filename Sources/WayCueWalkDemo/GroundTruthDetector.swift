@@ -3,6 +3,7 @@ import WayCueCapture
 import WayCueDetector
 import WayCueImage
 import WayCuePipeline
+import WayCueSynth
 
 /// Seeded imperfections a ``GroundTruthDetector`` can add, to exercise the cue layer's
 /// robustness. Deterministic per frame: the same frame always gets the same noise, whichever
@@ -65,7 +66,7 @@ public final class GroundTruthDetector: FrameContextDetecting {
             prepared = []
             return
         }
-        var rng = SplitMix64(seed: noise.seed ^ (frame.sequence &* 0x9E37_79B9_7F4A_7C15))
+        var rng = SynthRandom(seed: noise.seed ^ (frame.sequence &* 0x9E37_79B9_7F4A_7C15))
         var out: [Detection] = []
         for label in truth.labels where label.box.count == 4 {
             var box = Box(x1: label.box[0], y1: label.box[1], x2: label.box[2], y2: label.box[3])
@@ -88,18 +89,4 @@ public final class GroundTruthDetector: FrameContextDetecting {
         defer { prepared = nil }
         return prepared ?? []
     }
-}
-
-/// A small seeded generator (SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -8,6 +8,7 @@ import Darwin
 import WayCueCues
 import WayCueDetector
 import WayCueImage
+import WayCueSynth
 
 /// `waycue bench cues`: cue-engine cost per frame with many tracked objects.
 struct BenchCuesCommand: AsyncParsableCommand {
@@ -44,7 +45,7 @@ struct BenchCuesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var rng = SplitMix(seed: 1)
+        var rng = SynthRandom(seed: 1)  // seeded: the same scene on every run
         let classes: [ObjectClass] = [.person, .pole, .car, .bicycle, .bollard, .cone, .pedRed, .pedGreen,
                                       .vehicleRed, .vehicleGreen, .tactileGuide, .crosswalk, .tactileWarning]
         // Objects spread over a grid so they stay distinct tracks; each drifts slowly.
@@ -109,18 +110,4 @@ func threadCPUMicroseconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1e3
-}
-
-/// A tiny seeded generator so the benchmark scene is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -67,6 +67,25 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(summary.contains("ground-truth") && summary.contains("not from a model"))
     }
 
+    /// What `waycue demo` runs: the bundled int8 default model, not the walk's labels. Every
+    /// check against the walk's ground truth holds (paving followed, red then green at the
+    /// crossing, each obstacle warned before it is within 3 m), and green is never said while
+    /// the light is red.
+    @Test func demoWalkWithTheBundledModelPassesEveryCheck() throws {
+        var options = WalkRunOptions()
+        options.speech = false
+        let detector = try Detector.default(threads: 2)
+        let result = try WalkRun.run(script: try DemoWalk.script(), name: "demo.walk", options: options,
+                                     detector: detector)
+        #expect(result.detector == detector.modelID)
+        for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
+        #expect(result.checks.count == 7)
+        #expect(!result.cues.contains { $0.message.key == "signal.green" && $0.timestamp < 24 })
+        let green = try #require(result.cues.first { $0.message.key == "signal.green" })
+        #expect(green.timestamp <= 24 + WalkCueCheck.greenDelayLimit)
+        #expect(result.report.stats.framesProcessed == 360)
+    }
+
     /// Mandarin phrases are longer, so the channel is busy longer: every check must still hold
     /// (red said before the green, each obstacle warned before it is within 3 m).
     @Test func mandarinDemoWalkPassesEveryCheck() throws {

@@ -245,7 +245,7 @@ public enum DatasetLoader {
 /// Draws sample indices in proportion to weights, reproducibly from a seed.
 public struct WeightedSampler: Sendable {
     private var cumulative: [Double]
-    private var state: UInt64
+    private var rng: SynthRandom
 
     /// Creates a sampler; weights must be non-negative with a positive sum.
     public init(weights: [Double], seed: UInt64) {
@@ -253,17 +253,12 @@ public struct WeightedSampler: Sendable {
         var acc = 0.0
         for w in weights { acc += max(0, w); c.append(acc) }
         cumulative = c
-        state = seed &+ 0x9E37_79B9_7F4A_7C15
+        rng = SynthRandom(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
     }
 
     /// The next index.
     public mutating func next() -> Int {
-        // SplitMix64.
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = rng.next()
         guard let total = cumulative.last, total > 0 else { return 0 }
         let u = Double(z >> 11) / Double(1 << 53) * total
         var lo = 0, hi = cumulative.count - 1
