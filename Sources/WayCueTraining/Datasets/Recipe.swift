@@ -253,14 +253,15 @@ public struct WeightedSampler: Sendable {
         var acc = 0.0
         for w in weights { acc += max(0, w); c.append(acc) }
         cumulative = c
+        // The offset keeps the draws of runs trained before the sampler shared SynthRandom.
         rng = SynthRandom(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
     }
 
     /// The next index.
     public mutating func next() -> Int {
-        let z = rng.next()
+        let unit = rng.unit()  // drawn before the guard, as it always was
         guard let total = cumulative.last, total > 0 else { return 0 }
-        let u = Double(z >> 11) / Double(1 << 53) * total
+        let u = unit * total
         var lo = 0, hi = cumulative.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
