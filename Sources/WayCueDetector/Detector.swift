@@ -42,6 +42,9 @@ public final class Detector: @unchecked Sendable {
     public var scoreThreshold: Float = 0.35
     /// Non-maximum suppression settings.
     public var nms = NMSOptions()
+    /// The high-resolution signal pass that ``detect(_:)`` adds to the full-frame pass, nil for
+    /// none (see ``SignalPassOptions``; ``Detector/default(threads:)`` turns it on).
+    public var signalPass: SignalPassOptions?
     /// Whether the model carries int8 convolutions (it then runs in int8 precision).
     public let isQuantized: Bool
     private let runner: GraphRunner
@@ -93,7 +96,10 @@ public final class Detector: @unchecked Sendable {
         guard let url = Bundle.module.url(forResource: "default", withExtension: "wcm") else {
             throw DetectorError.noDefaultModel
         }
-        return try Detector(modelPath: url.path, threads: threads)
+        let d = try Detector(modelPath: url.path, threads: threads)
+        // Its model card measures the signal pass on street photographs.
+        d.signalPass = SignalPassOptions()
+        return d
     }
 
     /// The model card of the bundled default model (Markdown): data and credits, training
@@ -128,8 +134,14 @@ public final class Detector: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: out.data, count: out.shape.count))
     }
 
-    /// Detects objects in one image; boxes are in the image's pixels.
+    /// Detects objects in one image; boxes are in the image's pixels. Runs the full-frame pass
+    /// and, when ``signalPass`` is set, the signal pass.
     public func detect(_ image: Image) throws -> [Detection] {
+        try detect(image, signalPass: signalPass)
+    }
+
+    /// The full-frame pass alone: the image letterboxed to the model's input.
+    public func detectFullFrame(_ image: Image) throws -> [Detection] {
         let boxed = image.letterboxed(toWidth: inputWidth, height: inputHeight)
         let raw = try rawOutput(letterboxed: boxed.image)
         let candidates = raw.withUnsafeBufferPointer {

@@ -18,6 +18,11 @@ struct DetectCommand: AsyncParsableCommand {
             Examples:
               waycue detect photo.jpg --json --model default.wcm
               waycue detect a.jpg b.jpg --model m.wcm --annotate out.png --score 0.3
+              waycue detect street.jpg --no-signal-pass --json   # the full-frame pass alone
+
+            The signal pass looks again at the top 60% of the image in model-input tiles at native \
+            resolution (at most 6) and keeps signal classes from them: 5-20 px traffic lights \
+            that the letterboxed full frame shrinks below what the model can see.
             """
     )
 
@@ -42,6 +47,9 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Threads.")
     var threads: Int = 2
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Add the high-resolution signal pass (native-resolution tiles of the band where signal heads stand, signal classes only) to the full-frame pass; --no-signal-pass for the full-frame pass alone.")
+    var signalPass = true
+
     func run() async throws {
         let detector: Detector
         do {
@@ -55,6 +63,7 @@ struct DetectCommand: AsyncParsableCommand {
         }
         detector.scoreThreshold = score
         detector.nms.iouThreshold = iou
+        detector.signalPass = signalPass ? SignalPassOptions() : nil
         var failed = false
         for path in images {
             let image: Image

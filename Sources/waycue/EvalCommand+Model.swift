@@ -18,6 +18,7 @@ extension EvalCommand {
             throw ExitCode(2)
         }
         detector.useEvaluationThresholds()
+        detector.signalPass = signalPass ? SignalPassOptions() : nil
         let paths = dataset.samples(inSplit: SplitName.canonical(split)).map(\.imagePath)
         let bar = ProgressBar(total: paths.count, label: "detecting")
         let preds = PredictionsFile.detecting(with: detector, imagePaths: paths) { bar.update($0) }

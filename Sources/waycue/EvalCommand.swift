@@ -45,6 +45,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Model file (.wcm) to run instead of --predictions.")
     var model: String?
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "With --model: add the high-resolution signal pass (tiles of the band where signal heads stand) to the full-frame pass.")
+    var signalPass = true
+
     @Option(name: .long, help: "JSON-lines detections per image (see above).")
     var predictions: String?
 

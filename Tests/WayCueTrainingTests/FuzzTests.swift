@@ -63,6 +63,15 @@ import Testing
         #expect(r.ok + r.errors > 0)
     }
 
+    @Test func pseudoLabelFiles() {
+        let seeds = ["# image class cx cy w h score\na.jpg person 0.5 0.5 0.2 0.4 0.91\na.jpg car 0.2 0.2 0.1 0.1 0.3\nb.jpg\n"]
+        let r = fuzz(seeds: seeds, tokens: [" ", "\n", "\t", "#", "-", "1e39", "nan", "inf", "0.", "person", "dragon", "é", "\r\n"],
+                     iterations: 4000, seed: 7) { d in
+            _ = try PseudoLabels.parse(text: String(decoding: d, as: UTF8.self), file: "fuzz", taxonomy: .canonical)
+        }
+        #expect(r.ok > 100 && r.errors > 100, "\(r)")
+    }
+
     @Test func vocXML() {
         let seed = """
             <annotation><filename>x.jpg</filename><size><width>200</width><height>100</height></size>

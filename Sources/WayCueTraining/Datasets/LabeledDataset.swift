@@ -57,17 +57,33 @@ public struct LabeledSample: Sendable, Equatable {
     public var size: ImageSize?
     /// The labels.
     public var boxes: [LabeledBox]
+    /// The canonical classes this image is annotated for, nil for every class.
+    ///
+    /// Merged datasets are partially labelled: a traffic-light set marks its lights but not the
+    /// people and cars in its photos. A class outside this set is neither positive nor negative
+    /// anywhere on the image: the trainer's loss ignores it (``DetectionLoss``).
+    public var annotatedClasses: Set<ObjectClass>?
+    /// Regions where one class is ignored by the loss (neither positive nor negative): a
+    /// teacher's low-confidence pseudo-labels, for example. Coordinates as in ``boxes``.
+    public var ignoreBoxes: [LabeledBox]
 
     /// Creates a sample.
     public init(source: String, split: String, imagePath: String, labelPath: String? = nil,
-                size: ImageSize? = nil, boxes: [LabeledBox]) {
+                size: ImageSize? = nil, boxes: [LabeledBox], annotatedClasses: Set<ObjectClass>? = nil,
+                ignoreBoxes: [LabeledBox] = []) {
         self.source = source
         self.split = split
         self.imagePath = imagePath
         self.labelPath = labelPath
         self.size = size
         self.boxes = boxes
+        self.annotatedClasses = annotatedClasses
+        self.ignoreBoxes = ignoreBoxes
     }
+
+    /// Whether the image is annotated for `c` (a class it is not annotated for may be present
+    /// without a label).
+    public func isAnnotated(_ c: ObjectClass) -> Bool { annotatedClasses?.contains(c) ?? true }
 }
 
 /// Labelled images read from one or more datasets, with the problems met while reading.

@@ -24,6 +24,15 @@ import Yams
 ///     exclude: { train: some-list.txt }
 ///     # Paste rendered objects into this dataset's training images (WayCueSynth), with labels:
 ///     paste: { probability: 0.3, objects: [cone, bollard, ped_signal, vehicle_signal] }
+///     # Classes this dataset labels (default: the targets of its mapping; every class when it
+///     # has no mapping). Other classes are neither positive nor negative on its images.
+///     annotates: [crosswalk, ped_red, ped_green]
+///     # A teacher's boxes for more classes (scripts/teacher-labels.py): kept at `keep` and
+///     # above, ignore regions between `ignore` and `keep`.
+///     pseudo_labels: { path: datasets/teacher-labels/pedestrian-lights-crosswalks, classes: [person, bicycle, car], keep: 0.5, ignore: 0.25 }
+///     # Scale range of this dataset's training images relative to the letterbox fit
+///     # (default: the run's augmentation scale). Above 1 crops at near-native resolution.
+///     scale: [0.2, 1.4]
 /// ```
 public struct Recipe: Sendable, Equatable {
     /// Dataset formats a recipe can name.
@@ -54,6 +63,25 @@ public struct Recipe: Sendable, Equatable {
         public var exclude: [String: String]
         /// Whether and what to paste into this dataset's training images, nil for nothing.
         public var paste: Paste? = nil
+        /// Canonical classes the dataset annotates as stated in the recipe (`annotates:`); nil
+        /// means "what the mapping implies" (see ``Recipe/annotatedClasses(of:mapping:)``).
+        public var annotates: Set<ObjectClass>? = nil
+        /// A teacher's pseudo-labels for more classes, nil for none.
+        public var pseudoLabels: PseudoLabelSource? = nil
+        /// Training scale range `[min, max]` for this dataset, nil for the run's default.
+        public var scale: [Float]? = nil
+    }
+
+    /// Where a dataset's teacher pseudo-labels are and how they are used (`pseudo_labels:`).
+    public struct PseudoLabelSource: Sendable, Equatable {
+        /// Resolved folder holding `<split>.txt` files (``PseudoLabels``).
+        public var path: String
+        /// Classes taken from the teacher; the images it looked at count as annotated for them.
+        public var classes: Set<ObjectClass>
+        /// Teacher score from which a box is a label.
+        public var keep: Float
+        /// Teacher score from which a box (under `keep`) is an ignore region.
+        public var ignore: Float
     }
 
     /// Pasting of rendered objects into a dataset's training images (`paste:` in a recipe):
@@ -131,14 +159,79 @@ public struct Recipe: Sendable, Equatable {
                 }
                 return out
             }
+            var annotates: Set<ObjectClass>?
+            if let an = YAMLSupport.value(m, "annotates") {
+                annotates = Set(try parseClassList(an, file: file, field: "\(f).annotates"))
+            }
+            var scale: [Float]?
+            if let sn = YAMLSupport.value(m, "scale") {
+                let items = try YAMLSupport.sequence(sn, file: file, field: "\(f).scale")
+                let v = try items.map { try YAMLSupport.double($0, file: file, field: "\(f).scale") }
+                guard v.count == 2, v[0] > 0, v[1] >= v[0], v[1] <= 8 else {
+                    throw DatasetError(.invalidValue, file: file, line: sn.mark?.line, field: "\(f).scale",
+                                       reason: "scale must be [min, max] with 0 < min <= max <= 8")
+                }
+                scale = v.map { Float($0) }
+            }
             entries.append(Entry(name: ename, path: resolve(path), format: format, mappingPath: mapping, weight: weight,
                                  keepOnly: try lists("keep_only"), exclude: try lists("exclude"),
-                                 paste: try YAMLSupport.value(m, "paste").map { try parsePaste($0, file: file, field: "\(f).paste") }))
+                                 paste: try YAMLSupport.value(m, "paste").map { try parsePaste($0, file: file, field: "\(f).paste") },
+                                 annotates: annotates,
+                                 pseudoLabels: try YAMLSupport.value(m, "pseudo_labels").map {
+                                     try parsePseudoLabels($0, file: file, field: "\(f).pseudo_labels", resolve: resolve)
+                                 },
+                                 scale: scale))
         }
         guard !entries.isEmpty else {
             throw DatasetError(.invalidValue, file: file, field: "datasets", reason: "no datasets listed")
         }
         return Recipe(file: file, name: name, root: base, taxonomyPath: tax, entries: entries)
+    }
+
+    static func parseClassList(_ node: Node, file: String, field: String) throws -> [ObjectClass] {
+        var out: [ObjectClass] = []
+        for item in try YAMLSupport.sequence(node, file: file, field: field) {
+            let name = try YAMLSupport.string(item, file: file, field: field)
+            guard Taxonomy.isValidName(name) else {
+                throw DatasetError(.invalidValue, file: file, line: item.mark?.line, field: field,
+                                   reason: "'\(name.prefix(30))' is not a valid class name")
+            }
+            out.append(ObjectClass(name))
+        }
+        guard !out.isEmpty else {
+            throw DatasetError(.invalidValue, file: file, line: node.mark?.line, field: field, reason: "no classes listed")
+        }
+        return out
+    }
+
+    static func parsePseudoLabels(_ node: Node, file: String, field: String, resolve: (String) -> String) throws -> PseudoLabelSource {
+        let m = try YAMLSupport.mapping(node, file: file, field: field)
+        for (k, _) in m {
+            let key = try YAMLSupport.string(k, file: file, field: field)
+            guard ["path", "classes", "keep", "ignore"].contains(key) else {
+                throw DatasetError(.invalidValue, file: file, line: k.mark?.line, field: field,
+                                   reason: "unknown key '\(key.prefix(30))' (path, classes, keep, ignore)")
+            }
+        }
+        let path = try YAMLSupport.string(YAMLSupport.required(m, "path", file: file, parent: field), file: file, field: "\(field).path")
+        let classes = try parseClassList(YAMLSupport.required(m, "classes", file: file, parent: field), file: file, field: "\(field).classes")
+        let keep = try YAMLSupport.value(m, "keep").map { try YAMLSupport.double($0, file: file, field: "\(field).keep") } ?? 0.5
+        let ignore = try YAMLSupport.value(m, "ignore").map { try YAMLSupport.double($0, file: file, field: "\(field).ignore") } ?? 0.25
+        guard ignore >= 0, ignore <= keep, keep <= 1 else {
+            throw DatasetError(.invalidValue, file: file, line: node.mark?.line, field: field,
+                               reason: "need 0 <= ignore <= keep <= 1, got ignore \(ignore), keep \(keep)")
+        }
+        return PseudoLabelSource(path: resolve(path), classes: Set(classes), keep: Float(keep), ignore: Float(ignore))
+    }
+
+    /// The classes an entry's images are annotated for: `annotates:` when the recipe states it;
+    /// else the targets of a non-identity mapping; else nil (every class: a dataset in the
+    /// canonical classes, such as the rendered set, labels all it shows). Pseudo-label classes
+    /// are added per image by ``PseudoLabels/apply(to:classes:keep:ignore:)``.
+    public static func annotatedClasses(of entry: Entry, mapping: ClassMapping) -> Set<ObjectClass>? {
+        if let a = entry.annotates { return a }
+        if mapping.isIdentity { return nil }
+        return Set(mapping.map.values.compactMap { $0 })
     }
 
     static func parsePaste(_ node: Node, file: String, field: String) throws -> Paste {
@@ -196,6 +289,17 @@ public struct Recipe: Sendable, Equatable {
             for (split, list) in e.exclude {
                 let drop = try Recipe.readList(list)
                 ds.samples.removeAll { $0.split == split && drop.contains(PathSupport.basename($0.imagePath)) }
+            }
+            let annotated = Recipe.annotatedClasses(of: e, mapping: mapping)
+            for i in ds.samples.indices { ds.samples[i].annotatedClasses = annotated }
+            if let p = e.pseudoLabels {
+                for split in ds.splits {
+                    let labels = try PseudoLabels.load(folder: p.path, split: split, taxonomy: tax)
+                    var part = ds.samples.filter { $0.split == split }
+                    labels.apply(to: &part, classes: p.classes, keep: p.keep, ignore: p.ignore)
+                    var k = 0
+                    for i in ds.samples.indices where ds.samples[i].split == split { ds.samples[i] = part[k]; k += 1 }
+                }
             }
             all.append(ds)
         }

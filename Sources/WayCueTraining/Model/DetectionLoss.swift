@@ -182,8 +182,14 @@ public struct DetectionLoss: Sendable {
 
     /// Loss of one image and its gradient (added into `grad`), normalised by batch totals:
     /// `positives` (quality focal loss) and `weightSum` (box losses).
+    ///
+    /// - Parameter ignore: Per prior, a bit mask of classes whose classification loss is left
+    ///   out there (bit `c` for class `c`; ``AugmentedSample/ignoreMasks(priors:classCount:)``):
+    ///   partially labelled photos and uncertain teacher boxes. A prior assigned to a ground
+    ///   truth of class `c` still learns `c`.
     public func loss(_ pred: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>?, priors: [Prior],
-                     targets: [TargetBox], assignment a: Assignment, positives: Double, weightSum: Double) -> LossTerms {
+                     targets: [TargetBox], assignment a: Assignment, positives: Double, weightSum: Double,
+                     ignore: [UInt64]? = nil) -> LossTerms {
         let V = decoder.valuesPerCell, C = decoder.classCount, bins = decoder.regMax + 1
         let qNorm = Float(max(positives, 1)), wNorm = Float(max(weightSum, 1e-6))
         var terms = LossTerms()
@@ -192,10 +198,13 @@ public struct DetectionLoss: Sendable {
         for (i, pr) in priors.enumerated() {
             let base = pred + i * V
             let j = a.gtIndex[i]
-            // Quality focal loss over every class.
+            // Quality focal loss over every class not ignored here.
+            let skip = ignore?[i] ?? 0
             for c in 0..<C {
+                let positive = j >= 0 && targets[j].classIndex == c
+                if !positive && skip & (1 << UInt64(c)) != 0 { continue }
                 let x = base[c]
-                let t: Float = (j >= 0 && targets[j].classIndex == c) ? a.quality[i] : 0
+                let t: Float = positive ? a.quality[i] : 0
                 let s = 1 / (1 + expf(-x))
                 // Stable BCE with logits.
                 let bceV = max(x, 0) - x * t + logf(1 + expf(-abs(x)))

@@ -39,14 +39,66 @@ public struct AugmentationConfig: Sendable, Codable, Equatable {
     }
 }
 
+/// A part of an augmented image that came from one labelled photo, with the model classes that
+/// photo is annotated for (partial labels: see ``LabeledSample/annotatedClasses``).
+public struct AnnotatedRegion: Sendable, Equatable {
+    /// The region in input pixels.
+    public var rect: Box
+    /// Per model class, whether the photo is annotated for it; nil for every class.
+    public var annotated: [Bool]?
+    /// Creates a region.
+    public init(rect: Box, annotated: [Bool]?) { self.rect = rect; self.annotated = annotated }
+}
+
 /// One training example after augmentation: the input image (`size` x `size` RGB) and its boxes.
 public struct AugmentedSample: Sendable {
     /// The image at the model's input size.
     public var image: Image
     /// Boxes in input pixels.
     public var targets: [TargetBox]
+    /// Regions of the image whose photo labels only some classes (empty: every class
+    /// everywhere); the loss ignores the other classes inside them. A later region wins.
+    public var regions: [AnnotatedRegion]
+    /// Boxes inside which their class is ignored by the loss (teacher boxes of low
+    /// confidence, objects cut by a crop below the visibility limit).
+    public var ignores: [TargetBox]
     /// Creates an example.
-    public init(image: Image, targets: [TargetBox]) { self.image = image; self.targets = targets }
+    public init(image: Image, targets: [TargetBox], regions: [AnnotatedRegion] = [], ignores: [TargetBox] = []) {
+        self.image = image
+        self.targets = targets
+        self.regions = regions
+        self.ignores = ignores
+    }
+
+    /// Per prior, a bit mask of the classes (bit `c` for class `c`) the loss ignores there:
+    /// classes the prior's region is not annotated for, and the class of every ignore box
+    /// holding the prior's centre.
+    public func ignoreMasks(priors: [Prior], classCount: Int) -> [UInt64]? {
+        let partial = regions.contains { $0.annotated != nil }
+        guard partial || !ignores.isEmpty else { return nil }
+        precondition(classCount <= 64, "ignore masks hold at most 64 classes")
+        var regionMask: [UInt64] = regions.map { r in
+            guard let a = r.annotated else { return 0 }
+            var m: UInt64 = 0
+            for c in 0..<min(classCount, a.count) where !a[c] { m |= 1 << UInt64(c) }
+            return m
+        }
+        var out = [UInt64](repeating: 0, count: priors.count)
+        for (i, p) in priors.enumerated() {
+            var m: UInt64 = 0
+            for (k, r) in regions.enumerated().reversed()
+            where p.cx >= r.rect.x1 && p.cx < r.rect.x2 && p.cy >= r.rect.y1 && p.cy < r.rect.y2 {
+                m = regionMask[k]
+                break
+            }
+            for t in ignores where t.classIndex < classCount
+            && p.cx >= t.box.x1 && p.cx <= t.box.x2 && p.cy >= t.box.y1 && p.cy <= t.box.y2 {
+                m |= 1 << UInt64(t.classIndex)
+            }
+            out[i] = m
+        }
+        return out
+    }
 }
 
 /// A source image with its boxes in pixels and class indices.
@@ -54,6 +106,12 @@ struct SourceImage {
     var image: Image
     var boxes: [TargetBox]
     var flipOK: Bool
+    /// Per model class, whether the photo is annotated for it; nil for every class.
+    var annotated: [Bool]? = nil
+    /// Ignore regions in pixels.
+    var ignores: [TargetBox] = []
+    /// This photo's scale range (its dataset's `scale:`), nil for the run's.
+    var scale: [Float]? = nil
 }
 
 /// Turns labelled images into augmented model inputs, reproducibly from a seed.
@@ -71,6 +129,8 @@ public struct Augmenter: Sendable {
         let S = size
         var canvas = Image(width: S, height: S, format: .rgb8, fill: Image.letterboxPadValue)
         var targets: [TargetBox] = []
+        var regions: [AnnotatedRegion] = []
+        var ignores: [TargetBox] = []
         func u(_ r: [Float]) -> Float { r[0] == r[1] ? r[0] : rng.nextFloat(in: r[0]...r[1]) }
         if sources.count == 4 {
             let cx = Float(S) * rng.nextFloat(in: 0.3...0.7), cy = Float(S) * rng.nextFloat(in: 0.3...0.7)
@@ -78,39 +138,53 @@ public struct Augmenter: Sendable {
                          Box(x1: 0, y1: cy, x2: cx, y2: Float(S)), Box(x1: cx, y1: cy, x2: Float(S), y2: Float(S))]
             for (k, src) in sources.enumerated() {
                 let w = Float(src.image.width), h = Float(src.image.height)
-                let s = Float(S) / max(w, h) * u([config.scale[0] * 0.6, config.scale[1] * 0.6])
+                let range = src.scale ?? config.scale
+                let s = Float(S) / max(w, h) * u([range[0] * 0.6, range[1] * 0.6])
                 let a = u(config.aspect)
                 let sx = s * a.squareRoot(), sy = s / a.squareRoot()
                 let tx = (k % 2 == 0) ? cx - w * sx : cx
                 let ty = (k < 2) ? cy - h * sy : cy
                 let flip = src.flipOK && rng.nextFloat(in: 0...1) < config.flip
-                targets += place(src, into: &canvas, clip: rects[k], sx: sx, sy: sy, tx: tx, ty: ty, flip: flip)
+                let placed = place(src, into: &canvas, clip: rects[k], sx: sx, sy: sy, tx: tx, ty: ty, flip: flip)
+                targets += placed.targets
+                ignores += placed.ignores
+                if let r = placed.region { regions.append(r) }
             }
         } else {
             let src = sources[0]
             let w = Float(src.image.width), h = Float(src.image.height)
-            let s = Float(S) / max(w, h) * u(config.scale)
+            let s = Float(S) / max(w, h) * u(src.scale ?? config.scale)
             let a = u(config.aspect)
             let sx = s * a.squareRoot(), sy = s / a.squareRoot()
             let jx = config.translate > 0 ? rng.nextFloat(in: -config.translate...config.translate) : 0
             let jy = config.translate > 0 ? rng.nextFloat(in: -config.translate...config.translate) : 0
-            let tx = (Float(S) - w * sx) / 2 + jx * Float(S), ty = (Float(S) - h * sy) / 2 + jy * Float(S)
+            var tx = (Float(S) - w * sx) / 2 + jx * Float(S), ty = (Float(S) - h * sy) / 2 + jy * Float(S)
+            // Zoomed past the canvas (a crop at near-native resolution): any crop of the photo.
+            if w * sx > Float(S) * 1.3 { tx = rng.nextFloat(in: (Float(S) - w * sx)...0) }
+            if h * sy > Float(S) * 1.3 { ty = rng.nextFloat(in: (Float(S) - h * sy)...0) }
             let flip = src.flipOK && config.flip > 0 && rng.nextFloat(in: 0...1) < config.flip
-            targets = place(src, into: &canvas, clip: Box(x1: 0, y1: 0, x2: Float(S), y2: Float(S)),
-                            sx: sx, sy: sy, tx: tx, ty: ty, flip: flip)
+            let placed = place(src, into: &canvas, clip: Box(x1: 0, y1: 0, x2: Float(S), y2: Float(S)),
+                               sx: sx, sy: sy, tx: tx, ty: ty, flip: flip)
+            targets = placed.targets
+            ignores = placed.ignores
+            if let r = placed.region { regions.append(r) }
         }
         colourJitter(&canvas, saturation: u(config.saturation), brightness: u(config.brightness), contrast: u(config.contrast))
         if config.blur > 0 && rng.nextFloat(in: 0...1) < config.blur { boxBlur(&canvas) }
         if config.noise > 0 && rng.nextFloat(in: 0...1) < config.noise {
             addNoise(&canvas, sigma: rng.nextFloat(in: 1...6), rng: &rng)
         }
-        return AugmentedSample(image: canvas, targets: targets)
+        // Regions matter only when some photo is partially annotated.
+        if !regions.contains(where: { $0.annotated != nil }) { regions = [] }
+        return AugmentedSample(image: canvas, targets: targets, regions: regions, ignores: ignores)
     }
 
     /// Draws `src` scaled by (sx, sy) and shifted by (tx, ty) into `canvas` inside `clip`
-    /// (bilinear), returning its boxes mapped, clipped and filtered.
+    /// (bilinear), returning its boxes mapped, clipped and filtered; boxes cut below the
+    /// visibility limit and the photo's ignore boxes as ignore regions; and the canvas region the
+    /// photo covers with the classes it is annotated for.
     func place(_ src: SourceImage, into canvas: inout Image, clip: Box, sx: Float, sy: Float, tx: Float, ty: Float,
-               flip: Bool) -> [TargetBox] {
+               flip: Bool) -> (targets: [TargetBox], ignores: [TargetBox], region: AnnotatedRegion?) {
         let img = src.image
         let W = img.width, H = img.height
         let x0 = max(Int(clip.x1.rounded(.down)), Int(max(tx, 0))), x1 = min(Int(clip.x2.rounded(.up)), Int((tx + Float(W) * sx).rounded(.up)), canvas.width)
@@ -145,18 +219,33 @@ public struct Augmenter: Sendable {
                 }
             }
         }
-        var out: [TargetBox] = []
-        for t in src.boxes {
+        var out: [TargetBox] = [], ignored: [TargetBox] = []
+        func map(_ t: TargetBox) -> (clipped: Box, full: Float, visible: Float) {
             var b = t.box
             if flip { b = Box(x1: Float(W) - b.x2, y1: b.y1, x2: Float(W) - b.x1, y2: b.y2) }
             let m = Box(x1: b.x1 * sx + tx, y1: b.y1 * sy + ty, x2: b.x2 * sx + tx, y2: b.y2 * sy + ty)
             let c = Box(x1: max(m.x1, clip.x1), y1: max(m.y1, clip.y1), x2: min(m.x2, clip.x2), y2: min(m.y2, clip.y2))
-            let full = (m.x2 - m.x1) * (m.y2 - m.y1)
-            let vis = max(c.x2 - c.x1, 0) * max(c.y2 - c.y1, 0)
-            guard full > 0, vis >= config.minVisible * full, c.x2 - c.x1 >= 2, c.y2 - c.y1 >= 2 else { continue }
-            out.append(TargetBox(box: c, classIndex: t.classIndex))
+            return (c, (m.x2 - m.x1) * (m.y2 - m.y1), max(c.x2 - c.x1, 0) * max(c.y2 - c.y1, 0))
         }
-        return out
+        for t in src.boxes {
+            let (c, full, vis) = map(t)
+            guard full > 0, vis > 0 else { continue }
+            if vis >= config.minVisible * full, c.x2 - c.x1 >= 2, c.y2 - c.y1 >= 2 {
+                out.append(TargetBox(box: c, classIndex: t.classIndex))
+            } else {
+                // Too little left to learn from, too much to call background.
+                ignored.append(TargetBox(box: c, classIndex: t.classIndex))
+            }
+        }
+        for t in src.ignores {
+            let (c, _, vis) = map(t)
+            if vis > 0 { ignored.append(TargetBox(box: c, classIndex: t.classIndex)) }
+        }
+        var region: AnnotatedRegion?
+        if x1 > x0 && y1 > y0 {
+            region = AnnotatedRegion(rect: Box(x1: Float(x0), y1: Float(y0), x2: Float(x1), y2: Float(y1)), annotated: src.annotated)
+        }
+        return (out, ignored, region)
     }
 
     func colourJitter(_ img: inout Image, saturation: Float, brightness: Float, contrast: Float) {

@@ -47,6 +47,8 @@ public final class Trainer {
     let classIndex: [ObjectClass: Int]
     /// The recipe's `paste:` settings by dataset name.
     let pasteBySource: [String: Recipe.Paste]
+    /// The recipe's per-dataset `scale:` ranges by dataset name.
+    let scaleBySource: [String: [Float]]
     let pool: ThreadPool
     let priors: [Prior]
     /// Epochs completed.
@@ -84,6 +86,9 @@ public final class Trainer {
         var pasteBySource: [String: Recipe.Paste] = [:]
         for e in recipe.entries { if let p = e.paste { pasteBySource[e.name] = p } }
         self.pasteBySource = pasteBySource
+        var scaleBySource: [String: [Float]] = [:]
+        for e in recipe.entries { if let sc = e.scale { scaleBySource[e.name] = sc } }
+        self.scaleBySource = scaleBySource
         let pastedClasses = Set(recipe.entries.compactMap(\.paste).flatMap(\.kinds).flatMap(\.labelClasses).map { ObjectClass($0.rawValue) })
         let present = Set(train.flatMap { $0.boxes.compactMap(\.objectClass) }).union(pastedClasses)
         let classes = taxonomy.classes.filter { present.contains($0) }
@@ -141,17 +146,20 @@ public final class Trainer {
         guard let img = try? Image(contentsOfFile: s.imagePath, as: .rgb8) else {
             return SourceImage(image: Image(width: 64, height: 64, format: .rgb8, fill: 114), boxes: [], flipOK: true)
         }
-        var boxes: [TargetBox] = []
+        var boxes: [TargetBox] = [], ignores: [TargetBox] = []
         var flip = true
-        for b in s.boxes {
+        for (b, isIgnore) in s.boxes.map({ ($0, false) }) + s.ignoreBoxes.map({ ($0, true) }) {
             guard let c = b.objectClass, let k = classIndex[c] else { continue }
             let pb = b.pixelBox(width: img.width, height: img.height)
             let cb = Box(x1: max(0, pb.x1), y1: max(0, pb.y1), x2: min(Float(img.width), pb.x2), y2: min(Float(img.height), pb.y2))
             guard cb.x2 - cb.x1 >= 1, cb.y2 - cb.y1 >= 1 else { continue }
+            if isIgnore { ignores.append(TargetBox(box: cb, classIndex: k)); continue }
             boxes.append(TargetBox(box: cb, classIndex: k))
             if !taxonomy.flipOK(c) { flip = false }
         }
-        var source = SourceImage(image: img, boxes: boxes, flipOK: flip)
+        let annotated = s.annotatedClasses.map { a in model.config.classNames.map { a.contains(ObjectClass($0)) } }
+        var source = SourceImage(image: img, boxes: boxes, flipOK: flip, annotated: annotated, ignores: ignores,
+                                 scale: scaleBySource[s.source])
         // Datasets without `paste:` draw nothing here, so their sequences stay as they were.
         if let paste = pasteBySource[s.source], rng.nextFloat(in: 0...1) < Float(paste.probability) {
             let seed = rng.next()
@@ -184,7 +192,16 @@ public final class Trainer {
                 if !taxonomy.flipOK(c) { flip = false }
             }
             if covers || added.isEmpty { continue }
-            return SourceImage(image: frame.image, boxes: source.boxes + added, flipOK: flip)
+            var out = source
+            out.image = frame.image
+            out.boxes = source.boxes + added
+            out.flipOK = flip
+            // Pasted objects are labelled wherever they land.
+            if var a = out.annotated {
+                for t in added { a[t.classIndex] = true }
+                out.annotated = a
+            }
+            return out
         }
         return nil
     }

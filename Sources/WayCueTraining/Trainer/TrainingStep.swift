@@ -30,8 +30,9 @@ public enum TrainingStep {
                 terms.withUnsafeMutableBufferPointer { tb in
                     let t = tb.baseAddress!
                     pool.parallelFor(B) { i in
+                        let ignore = samples[i].ignoreMasks(priors: priors, classCount: loss.decoder.classCount)
                         t[i] = loss.loss(p + i * cells * V, grad: g + i * cells * V, priors: priors, targets: samples[i].targets,
-                                         assignment: assignments[i]!, positives: positives, weightSum: wsum)
+                                         assignment: assignments[i]!, positives: positives, weightSum: wsum, ignore: ignore)
                     }
                 }
                 Trainer.scatter(g, into: outs, cells: cells)

@@ -1,0 +1,177 @@
+import Foundation
+import WayCueImage
+
+/// Settings of the detector's high-resolution signal pass.
+///
+/// A traffic signal across the street is 5-20 px wide in a 640x480 or 1280x720 camera frame; the
+/// full frame letterboxed to a 320 px model input shrinks it to 2-10 px, too small to see. The
+/// signal pass looks again at the horizontal band where signal heads stand, in tiles of the
+/// model's input size at (up to) the camera's native resolution, and keeps only signal classes
+/// from them; its detections are merged with the full-frame pass by non-maximum suppression.
+///
+/// Cost: one extra model run per tile (``SignalPassPlan/tiles(imageWidth:imageHeight:inputWidth:inputHeight:options:)``
+/// says how many): two at 640x480 with the default band, so about three times the full-frame
+/// pass alone. A caller may run it on every N-th frame (``every``); the cue layer then counts
+/// only frames with the signal pass as complete signal evidence.
+public struct SignalPassOptions: Sendable, Hashable, Codable {
+    /// Top of the band as a fraction of the image height (0 = top row).
+    public var bandTop: Float
+    /// Bottom of the band as a fraction of the image height.
+    public var bandBottom: Float
+    /// Resampling of the band before tiling (1 = native resolution; above 1 upsamples).
+    public var scale: Float
+    /// Most tiles per image; when the band at ``scale`` needs more, it is resampled smaller
+    /// until it fits.
+    public var maxTiles: Int
+    /// Classes taken from the tiles (the signal heads).
+    public var classes: Set<ObjectClass>
+    /// Run the signal pass on every N-th frame of a stream (1 = every frame). Single images
+    /// always get it.
+    public var every: Int
+
+    /// Creates settings; the defaults look at the top 60% of the frame at native resolution in
+    /// at most 6 tiles, every frame, for pedestrian and vehicle signals.
+    public init(bandTop: Float = 0, bandBottom: Float = 0.6, scale: Float = 1, maxTiles: Int = 6,
+                classes: Set<ObjectClass> = SignalPassOptions.signalClasses, every: Int = 1) {
+        self.bandTop = bandTop
+        self.bandBottom = bandBottom
+        self.scale = scale
+        self.maxTiles = maxTiles
+        self.classes = classes
+        self.every = every
+    }
+
+    /// Pedestrian and vehicle signal states.
+    public static let signalClasses: Set<ObjectClass> = [.pedRed, .pedGreen, .vehicleRed, .vehicleYellow, .vehicleGreen]
+
+    /// The band where signal heads stand for a worn camera: heads 2-6 m above the ground and
+    /// 4-40 m ahead, projected through `camera` (its pitch and height), with a margin of 5% of
+    /// the frame. Falls back to the default band when nothing projects into the frame.
+    public static func band(for camera: CameraModel) -> (top: Float, bottom: Float) {
+        var vs: [Double] = []
+        for d in [4.0, 8, 15, 25, 40] {
+            for z in [2.0, 3, 4.5, 6] {
+                if let p = camera.project(x: 0, y: d, z: z) { vs.append(p.v) }
+            }
+        }
+        let h = Double(camera.imageHeight)
+        guard h > 0, let lo = vs.min(), let hi = vs.max(), hi > 0, lo < h else { return (0, 0.6) }
+        let top = max(0, lo / h - 0.05), bottom = min(1, hi / h + 0.05)
+        return bottom > top ? (Float(top), Float(bottom)) : (0, 0.6)
+    }
+
+    /// Validates the settings.
+    public func validate() throws {
+        guard bandTop.isFinite, bandBottom.isFinite, bandTop >= 0, bandBottom <= 1, bandBottom > bandTop else {
+            throw DetectorError.badImage("signal pass band \(bandTop)...\(bandBottom) must lie in 0...1 and not be empty")
+        }
+        guard scale.isFinite, scale > 0, scale <= 4 else {
+            throw DetectorError.badImage("signal pass scale \(scale) must be in (0, 4]")
+        }
+        guard maxTiles >= 1, maxTiles <= 64, every >= 1 else {
+            throw DetectorError.badImage("signal pass needs 1...64 tiles and every >= 1")
+        }
+    }
+}
+
+/// Where the signal pass's tiles lie in an image.
+public enum SignalPassPlan {
+    /// One tile: the image region it covers and the resampling applied to it.
+    public struct Tile: Sendable, Hashable {
+        /// The covered region in source pixels.
+        public var source: Box
+        /// Model-input pixels per source pixel.
+        public var scale: Float
+    }
+
+    /// The tiles for an image of the given size: the band resampled by the options' scale
+    /// (reduced until at most `maxTiles` tiles cover it), cut into input-sized tiles that overlap
+    /// evenly where the band does not divide exactly. Empty when the image is too small for
+    /// the band to hold a row.
+    public static func tiles(imageWidth W: Int, imageHeight H: Int, inputWidth S: Int, inputHeight T: Int,
+                             options o: SignalPassOptions) -> [Tile] {
+        guard W > 0, H > 0, S > 0, T > 0 else { return [] }
+        let y0 = Float(H) * o.bandTop, y1 = Float(H) * o.bandBottom
+        guard y1 - y0 >= 1 else { return [] }
+        var scale = o.scale
+        func counts(_ s: Float) -> (Int, Int) {
+            (max(1, Int((Float(W) * s / Float(S)).rounded(.up) - 1e-4)), max(1, Int(((y1 - y0) * s / Float(T)).rounded(.up) - 1e-4)))
+        }
+        var (cols, rows) = counts(scale)
+        while cols * rows > o.maxTiles && scale > 0.05 {
+            scale *= 0.9
+            (cols, rows) = counts(scale)
+        }
+        // Tile size in source pixels, clipped to the band.
+        let tw = min(Float(S) / scale, Float(W)), th = min(Float(T) / scale, y1 - y0)
+        var out: [Tile] = []
+        for r in 0..<rows {
+            let ty = rows == 1 ? y0 : y0 + (y1 - y0 - th) * Float(r) / Float(rows - 1)
+            for c in 0..<cols {
+                let tx = cols == 1 ? 0 : (Float(W) - tw) * Float(c) / Float(cols - 1)
+                out.append(Tile(source: Box(x1: tx, y1: ty, x2: tx + tw, y2: ty + th), scale: scale))
+            }
+        }
+        return out
+    }
+}
+
+extension Detector {
+    /// Detects objects in one image with the full-frame pass and, when `signalPass` is given,
+    /// the high-resolution signal pass merged in (see ``SignalPassOptions``); boxes are in the
+    /// image's pixels.
+    public func detect(_ image: Image, signalPass: SignalPassOptions?) throws -> [Detection] {
+        let full = try detectFullFrame(image)
+        guard let o = signalPass, classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else { return full }
+        try o.validate()
+        let rgb = image.format == .rgb8 ? image : image.converted(to: .rgb8)
+        var found = full
+        for tile in SignalPassPlan.tiles(imageWidth: rgb.width, imageHeight: rgb.height, inputWidth: inputWidth,
+                                         inputHeight: inputHeight, options: o) {
+            let input = Self.tileInput(rgb, tile: tile, width: inputWidth, height: inputHeight)
+            let raw = try rawOutput(letterboxed: input)
+            let candidates = raw.withUnsafeBufferPointer {
+                decoder.decode($0, inputWidth: inputWidth, inputHeight: inputHeight, scoreThreshold: scoreThreshold)
+            }
+            for c in candidates {
+                let cls = ObjectClass(classNames[c.classIndex])
+                guard o.classes.contains(cls) else { continue }
+                let b = Box(x1: tile.source.x1 + c.box.x1 / tile.scale, y1: tile.source.y1 + c.box.y1 / tile.scale,
+                            x2: tile.source.x1 + c.box.x2 / tile.scale, y2: tile.source.y1 + c.box.y2 / tile.scale)
+                let clipped = Box(x1: max(0, b.x1), y1: max(0, b.y1), x2: min(Float(rgb.width), b.x2), y2: min(Float(rgb.height), b.y2))
+                guard clipped.x2 > clipped.x1, clipped.y2 > clipped.y1 else { continue }
+                found.append(Detection(objectClass: cls, score: c.score, box: clipped))
+            }
+        }
+        return nonMaxSuppression(found, options: nms)
+    }
+
+    /// The model input for one tile: the tile's source region resampled by its scale (bilinear)
+    /// into the top-left of an input-sized canvas padded with the letterbox grey.
+    static func tileInput(_ rgb: Image, tile: SignalPassPlan.Tile, width S: Int, height T: Int) -> Image {
+        var canvas = Image(width: S, height: T, format: .rgb8, fill: Image.letterboxPadValue)
+        let w = min(S, Int((tile.source.width * tile.scale).rounded())), h = min(T, Int((tile.source.height * tile.scale).rounded()))
+        guard w > 0, h > 0 else { return canvas }
+        let inv = 1 / tile.scale
+        let W = rgb.width, H = rgb.height
+        rgb.pixels.withUnsafeBufferPointer { sp in
+            canvas.pixels.withUnsafeMutableBufferPointer { dp in
+                for y in 0..<h {
+                    let fy = min(max(tile.source.y1 + (Float(y) + 0.5) * inv - 0.5, 0), Float(H - 1))
+                    let r0 = Int(fy), r1 = min(r0 + 1, H - 1), wy = fy - Float(r0)
+                    for x in 0..<w {
+                        let fx = min(max(tile.source.x1 + (Float(x) + 0.5) * inv - 0.5, 0), Float(W - 1))
+                        let c0 = Int(fx), c1 = min(c0 + 1, W - 1), wx = fx - Float(c0)
+                        for ch in 0..<3 {
+                            let p00 = Float(sp[r0 * rgb.stride + c0 * 3 + ch]), p01 = Float(sp[r0 * rgb.stride + c1 * 3 + ch])
+                            let p10 = Float(sp[r1 * rgb.stride + c0 * 3 + ch]), p11 = Float(sp[r1 * rgb.stride + c1 * 3 + ch])
+                            let top = p00 + (p01 - p00) * wx, bottom = p10 + (p11 - p10) * wx
+                            dp[y * canvas.stride + x * 3 + ch] = UInt8(min(max(top + (bottom - top) * wy + 0.5, 0), 255))
+                        }
+                    }
+                }
+            }
+        }
+        return canvas
+    }
+}
