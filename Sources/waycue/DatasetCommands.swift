@@ -7,7 +7,7 @@ struct DatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Check labelled datasets and turn footage into frames to label.",
-        subcommands: [DatasetCheckCommand.self, DatasetFramesCommand.self]
+        subcommands: [DatasetCheckCommand.self, DatasetFramesCommand.self, DatasetDistantCommand.self]
     )
 }
 
@@ -231,5 +231,127 @@ struct DatasetFramesCommand: AsyncParsableCommand {
             print("kept \(sel.kept.count) of \(sel.considered) frames in \(out) (\(sel.unreadable.count) unreadable), \(String(format: "%.2f", secs)) s")
             for u in sel.unreadable.prefix(5) { print("  \(u.path): \(u.reason)") }
         }
+    }
+}
+
+/// `waycue dataset distant`.
+struct DatasetDistantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distant",
+        abstract: "Build a deterministic validation set of far-away objects from a YOLO dataset's split.",
+        discussion: """
+            Shrinks each photo of --split so that the median longer side of its labelled boxes \
+            lands at a seeded size in --min-size...--max-size canvas pixels (never enlarging a \
+            photo, and never beyond the canvas), pastes it at a seeded position on a --width x \
+            --height canvas whose background is the same photo reduced to coarse average colours \
+            (smooth, so it holds no unlabelled object), and writes the labels scaled exactly, \
+            with the source's class ids (polygons become boxes). Output: OUT/data.yaml (the \
+            source's names), OUT/valid/images/*.jpg (JPEG quality --quality), OUT/valid/labels/*.txt; \
+            images and labels already in OUT/valid are removed first. The same inputs and --seed \
+            give byte-identical files. Evaluate it with `waycue eval --data OUT --split val \
+            --mapping <the source's mapping>`.
+
+            Unreadable images or label files are reported by name and skipped; the other images \
+            are still written. Exit status: 0 when every image was written, 1 when some could not \
+            be used, 2 on bad input (no dataset, no such split, nothing kept) or usage.
+
+            Examples:
+              waycue dataset distant --data ../shared/datasets/pedestrian-lights-crosswalks --keep-only ../shared/datasets/pedestrian-lights-crosswalks.valid-clean.txt --out datasets/generated/distant-ped
+              waycue dataset distant --data ../shared/datasets/vehicle-traffic-lights --out datasets/generated/distant-vehicle
+              waycue dataset distant --data my-set --split test --min-size 8 --max-size 16 --seed 3 --out /tmp/far --json
+            """
+    )
+
+    @Option(name: .long, help: "YOLO dataset folder (with data.yaml) or its data.yaml.")
+    var data: String
+
+    @Option(name: .long, help: "Source split: val or test (the output is always the val split).")
+    var split: String = "val"
+
+    @Option(name: .long, help: "File of image file names to keep, one a line (e.g. a `dataset check --clean-lists` list).")
+    var keepOnly: String?
+
+    @Option(name: .long, help: "Output folder (created).")
+    var out: String
+
+    @Option(name: .long, help: "Canvas width in pixels.")
+    var width: Int = 640
+
+    @Option(name: .long, help: "Canvas height in pixels.")
+    var height: Int = 480
+
+    @Option(name: .long, help: "Smallest target for the median longer box side, in canvas pixels.")
+    var minSize: Double = 4
+
+    @Option(name: .long, help: "Largest target for the median longer box side, in canvas pixels.")
+    var maxSize: Double = 30
+
+    @Option(name: .long, help: "Seed of the sizes and positions.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "JPEG quality of the written images (1-100).")
+    var quality: Int = 95
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard ["val", "valid", "validation", "test", "train"].contains(split.lowercased()) else {
+            throw ValidationError("--split must be val, test or train")
+        }
+        guard width >= 16, height >= 16, width <= 8192, height <= 8192 else {
+            throw ValidationError("--width and --height must be between 16 and 8192")
+        }
+        guard minSize > 0, minSize <= maxSize, maxSize.isFinite else {
+            throw ValidationError("--min-size must be positive and at most --max-size")
+        }
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100") }
+    }
+
+    func run() async throws {
+        var options = DistantSet.Options()
+        options.split = split
+        options.canvasWidth = width
+        options.canvasHeight = height
+        options.minSize = minSize
+        options.maxSize = maxSize
+        options.seed = seed
+        options.jpegQuality = quality
+        if let keepOnly { options.keepOnly = try loadOrExit { try DistantSet.readKeepList(path: keepOnly) } }
+        let summary = try loadOrExit {
+            try DistantSet.build(data: data, out: out, options: options) { done, total in
+                // A plain line every 50 images (and the last), readable in logs as well as terminals.
+                if done % 50 == 0 || done == total {
+                    FileHandle.standardError.write(Data("distant: \(done)/\(total) images\n".utf8))
+                }
+            }
+        }
+        for f in summary.failed { FileHandle.standardError.write(Data("error: \(f)\n".utf8)) }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(summary), as: UTF8.self))
+        } else {
+            print(Self.text(summary))
+        }
+        if !summary.failed.isEmpty { throw ExitCode(1) }
+    }
+
+    static func text(_ s: DistantSet.Summary) -> String {
+        func pct(_ p: [String: Double]) -> String {
+            ["p5", "p25", "p50", "p75", "p95"].map { "\($0) \(p[$0].map { String(format: "%.1f", $0) } ?? "-")" }
+                .joined(separator: "  ")
+        }
+        var out = ["wrote \(s.images) images (\(s.imagesWithoutBoxes) without boxes) and \(s.boxes) boxes to \(s.out)"
+                   + (s.droppedBoxes > 0 ? "; \(s.droppedBoxes) boxes with no area left out" : "")]
+        out.append("box longer side px: " + pct(s.longerSidePercentiles))
+        out.append("box shorter side px: " + pct(s.shorterSidePercentiles))
+        out.append("box sizes (COCO area): small \(s.sizeBuckets["small"] ?? 0), medium \(s.sizeBuckets["medium"] ?? 0), large \(s.sizeBuckets["large"] ?? 0)")
+        if !s.missingFromKeepList.isEmpty {
+            out.append("\(s.missingFromKeepList.count) kept names are not images of the split: "
+                       + s.missingFromKeepList.prefix(5).joined(separator: ", ") + (s.missingFromKeepList.count > 5 ? " ..." : ""))
+        }
+        if !s.failed.isEmpty { out.append("\(s.failed.count) images could not be used (listed on stderr)") }
+        return out.joined(separator: "\n")
     }
 }

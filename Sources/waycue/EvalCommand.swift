@@ -23,7 +23,13 @@ struct EvalCommand: AsyncParsableCommand {
 
             --json prints one object: map50, map50_95, per_class ({"ped_green": {"ap50": ..., \
             "ap50_95": ..., "count": ...}}), split, images, removed_near_duplicates, \
-            unreadable_images, images_without_predictions, unmatched_predictions, confusion_matrix.
+            unreadable_images, images_without_predictions, unmatched_predictions, confusion_matrix, \
+            and AP at IoU 0.5 by COCO object size in the image's own pixels: ap50_small (area \
+            below 32x32), ap50_medium (32x32 up to 96x96), ap50_large (96x96 and up), with \
+            count_small, count_medium, count_large, both at the top level (mean over the classes \
+            with objects of that size) and in each per_class entry; an AP is null where there \
+            is no ground-truth box of that size. Truths of other sizes are ignored, as are \
+            unmatched detections of other sizes (COCO's area ranges).
 
             Exit status: 0 on success, 1 when evaluation cannot run (no model), 2 on bad \
             input or usage.
@@ -68,6 +74,9 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
+
+    /// An AP with four decimals, or `-` when undefined.
+    static func figure(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }
 
     func validate() throws {
         guard ["val", "valid", "validation", "test", "train"].contains(split.lowercased()) else {
@@ -122,9 +131,15 @@ struct EvalCommand: AsyncParsableCommand {
         } else {
             print("split \(report.split): \(report.images) images evaluated, \(report.removed_near_duplicates) removed as near-duplicates of train")
             print(String(format: "mAP50 %.4f   mAP50-95 %.4f", report.map50, report.map50_95))
+            print("AP50 by size (small < 32² px <= medium < 96² px <= large): "
+                  + "small \(Self.figure(report.ap50_small)) (\(report.count_small ?? 0) boxes)  "
+                  + "medium \(Self.figure(report.ap50_medium)) (\(report.count_medium ?? 0))  "
+                  + "large \(Self.figure(report.ap50_large)) (\(report.count_large ?? 0))")
             for n in names {
                 let c = report.per_class[n]!
-                print(String(format: "  %-16@ AP50 %.4f  AP50-95 %.4f  boxes %d", n as NSString, c.ap50, c.ap50_95, c.count))
+                print(String(format: "  %-16@ AP50 %.4f  AP50-95 %.4f  boxes %d", n as NSString, c.ap50, c.ap50_95, c.count)
+                      + "  S/M/L \(Self.figure(c.ap50_small))/\(Self.figure(c.ap50_medium))/\(Self.figure(c.ap50_large))"
+                      + " (\(c.count_small ?? 0)/\(c.count_medium ?? 0)/\(c.count_large ?? 0))")
             }
             let cm = report.confusion_matrix
             print("confusion matrix (rows true, columns predicted, score >= \(cm.scoreThreshold)):")

@@ -19,7 +19,10 @@ public enum DatasetEvaluation {
         public init() {}
     }
 
-    /// Per-class figures of the `--json` output: exactly `ap50`, `ap50_95`, `count`.
+    /// Per-class figures of the `--json` output: `ap50`, `ap50_95`, `count`, and per COCO size
+    /// bucket (``SizeBucket``) `ap50_small`, `ap50_medium`, `ap50_large` (JSON `null` when the
+    /// class has no ground-truth box of that size) and `count_small`, `count_medium`,
+    /// `count_large`.
     public struct ClassFigures: Sendable, Codable, Equatable {
         /// AP at IoU 0.5.
         public var ap50: Double
@@ -27,6 +30,55 @@ public enum DatasetEvaluation {
         public var ap50_95: Double
         /// Ground-truth boxes.
         public var count: Int
+        /// AP at IoU 0.5 over small objects (area below 32² pixels), nil when there are none.
+        public var ap50_small: Double?
+        /// AP at IoU 0.5 over medium objects (32² up to 96² pixels), nil when there are none.
+        public var ap50_medium: Double?
+        /// AP at IoU 0.5 over large objects (96² pixels or more), nil when there are none.
+        public var ap50_large: Double?
+        /// Small ground-truth boxes.
+        public var count_small: Int?
+        /// Medium ground-truth boxes.
+        public var count_medium: Int?
+        /// Large ground-truth boxes.
+        public var count_large: Int?
+
+        /// Creates the figures; the size fields default to nil.
+        public init(ap50: Double, ap50_95: Double, count: Int, ap50_small: Double? = nil, ap50_medium: Double? = nil,
+                    ap50_large: Double? = nil, count_small: Int? = nil, count_medium: Int? = nil, count_large: Int? = nil) {
+            self.ap50 = ap50
+            self.ap50_95 = ap50_95
+            self.count = count
+            self.ap50_small = ap50_small
+            self.ap50_medium = ap50_medium
+            self.ap50_large = ap50_large
+            self.count_small = count_small
+            self.count_medium = count_medium
+            self.count_large = count_large
+        }
+
+        /// The figures of one evaluated class.
+        public init(_ e: ClassEvaluation) {
+            self.init(ap50: e.ap50, ap50_95: e.ap50_95, count: e.count,
+                      ap50_small: e.ap50(.small), ap50_medium: e.ap50(.medium), ap50_large: e.ap50(.large),
+                      count_small: e.countBySize[.small] ?? 0, count_medium: e.countBySize[.medium] ?? 0,
+                      count_large: e.countBySize[.large] ?? 0)
+        }
+
+        /// Encodes every field, writing `null` for an undefined size-bucket AP (rather than
+        /// leaving the key out, as synthesised encoding would).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(ap50, forKey: .ap50)
+            try c.encode(ap50_95, forKey: .ap50_95)
+            try c.encode(count, forKey: .count)
+            try c.encode(ap50_small, forKey: .ap50_small)
+            try c.encode(ap50_medium, forKey: .ap50_medium)
+            try c.encode(ap50_large, forKey: .ap50_large)
+            try c.encodeIfPresent(count_small, forKey: .count_small)
+            try c.encodeIfPresent(count_medium, forKey: .count_medium)
+            try c.encodeIfPresent(count_large, forKey: .count_large)
+        }
     }
 
     /// The `waycue eval --json` object.
@@ -51,6 +103,40 @@ public enum DatasetEvaluation {
         public var unmatched_predictions: Int
         /// The confusion matrix at IoU 0.5.
         public var confusion_matrix: ConfusionMatrix
+        /// Mean AP at IoU 0.5 over small objects (area below 32² pixels of the evaluated
+        /// image), over the classes that have small objects; nil (JSON `null`) when none has.
+        public var ap50_small: Double?
+        /// Mean AP at IoU 0.5 over medium objects (32² up to 96² pixels); nil when none.
+        public var ap50_medium: Double?
+        /// Mean AP at IoU 0.5 over large objects (96² pixels or more); nil when none.
+        public var ap50_large: Double?
+        /// Small ground-truth boxes, all classes.
+        public var count_small: Int?
+        /// Medium ground-truth boxes, all classes.
+        public var count_medium: Int?
+        /// Large ground-truth boxes, all classes.
+        public var count_large: Int?
+
+        /// Encodes every field, writing `null` for an undefined size-bucket AP.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(map50, forKey: .map50)
+            try c.encode(map50_95, forKey: .map50_95)
+            try c.encode(per_class, forKey: .per_class)
+            try c.encode(split, forKey: .split)
+            try c.encode(images, forKey: .images)
+            try c.encode(removed_near_duplicates, forKey: .removed_near_duplicates)
+            try c.encode(unreadable_images, forKey: .unreadable_images)
+            try c.encode(images_without_predictions, forKey: .images_without_predictions)
+            try c.encode(unmatched_predictions, forKey: .unmatched_predictions)
+            try c.encode(confusion_matrix, forKey: .confusion_matrix)
+            try c.encode(ap50_small, forKey: .ap50_small)
+            try c.encode(ap50_medium, forKey: .ap50_medium)
+            try c.encode(ap50_large, forKey: .ap50_large)
+            try c.encodeIfPresent(count_small, forKey: .count_small)
+            try c.encodeIfPresent(count_medium, forKey: .count_medium)
+            try c.encodeIfPresent(count_large, forKey: .count_large)
+        }
     }
 
     /// Runs the evaluation.
@@ -99,11 +185,13 @@ public enum DatasetEvaluation {
         let cm = ConfusionMatrix(images: images, classes: classes, scoreThreshold: options.confusionScoreThreshold)
         let report = Report(
             map50: result.map50, map50_95: result.map50_95,
-            per_class: Dictionary(uniqueKeysWithValues: result.perClass.map {
-                ($0.key.rawValue, ClassFigures(ap50: $0.value.ap50, ap50_95: $0.value.ap50_95, count: $0.value.count))
-            }),
+            per_class: Dictionary(uniqueKeysWithValues: result.perClass.map { ($0.key.rawValue, ClassFigures($0.value)) }),
             split: split, images: images.count, removed_near_duplicates: removed, unreadable_images: unreadable,
-            images_without_predictions: withoutPredictions, unmatched_predictions: unmatched, confusion_matrix: cm)
+            images_without_predictions: withoutPredictions, unmatched_predictions: unmatched, confusion_matrix: cm,
+            ap50_small: result.map50(.small), ap50_medium: result.map50(.medium), ap50_large: result.map50(.large),
+            count_small: result.perClass.values.reduce(0) { $0 + ($1.countBySize[.small] ?? 0) },
+            count_medium: result.perClass.values.reduce(0) { $0 + ($1.countBySize[.medium] ?? 0) },
+            count_large: result.perClass.values.reduce(0) { $0 + ($1.countBySize[.large] ?? 0) })
         return (report, result)
     }
 }
