@@ -79,8 +79,9 @@ extension CueEngine {
         // Choose the head facing the walker: central, large and consistently seen. Consistency
         // is measured against the complete frames only: a distant head that only the signal
         // pass sees is not "inconsistent" because the pass runs at a lower rate.
-        let recentFrames = max(1, frameLog.reversed().prefix { t - $0.time <= 1.0 }.filter(\.complete).count
-                                   + (complete ? 1 : 0))
+        var recentFrames = complete ? 1 : 0
+        for r in frames(within: 1.0, of: t) where r.complete { recentFrames += 1 }
+        recentFrames = max(1, recentFrames)
         var scored: [(track: Track, score: Double, bearing: Double)] = []
         var maxSide: Float = 1
         for track in tracker.tracks where track.group == .pedestrianSignal && t - track.lastSeen <= cfg.signalLostSeconds {
@@ -141,6 +142,15 @@ extension CueEngine {
 
         decideSignal(now: t, facingChanged: previousFacing != nil && signal.facingID != nil && previousFacing != signal.facingID,
                      candidates: &candidates)
+    }
+
+    /// The newest run of logged frames at most `seconds` before `now`, oldest first (a plain
+    /// index walk: this runs on every frame, and generic collection wrappers such as
+    /// `reversed().prefix(while:)` cost much in debug builds).
+    func frames(within seconds: Double, of now: Double) -> ArraySlice<FrameRecord> {
+        var start = frameLog.endIndex
+        while start > frameLog.startIndex, now - frameLog[start - 1].time <= seconds { start -= 1 }
+        return frameLog[start...]
     }
 
     /// The frames a decision about the signal rests on.
@@ -287,7 +297,7 @@ extension CueEngine {
             }
         }
         // A head has been in view for a while and no decision holds: say so, never guess.
-        let recent = frameLog.reversed().prefix { t - $0.time <= cfg.signalUnclearSeconds }
+        let recent = frames(within: cfg.signalUnclearSeconds, of: t)
         // "Red, wait" while the same head keeps flipping to green is not a decision either.
         var flips = 0
         var previous: Bool?
