@@ -200,7 +200,8 @@ enum CoverageInvariants {
 
 /// Partial frames (signal pass skipped, dropped or stalled) never make a green.
 struct SignalCoveragePropertyTests {
-    static let chunks = 4
+    /// Chunks run in parallel (about 4 ms of one core per timeline in a debug build).
+    static let chunks = 8
     /// 10,000 timelines by default; `WAYCUE_COVERAGE_CASES` asks for more (or fewer).
     static let perChunk = max(1, (Int(ProcessInfo.processInfo.environment["WAYCUE_COVERAGE_CASES"] ?? "") ?? 10_000) / chunks)
 
