@@ -20,6 +20,9 @@ public enum SignalPhase: String, Sendable, Hashable, Codable {
 /// What one frame showed of the pedestrian signal.
 struct FrameRecord {
     var time: Double
+    /// Whether the frame was the detector's full look for signals (``CueFrame/SignalCoverage``):
+    /// only complete frames give green evidence or keep a green said fresh.
+    var complete: Bool
     /// The head chosen as facing the walker at this frame.
     var facingID: Int?
     /// Score of `ped_green` detected on the facing head in this frame (0 when none).
@@ -39,7 +42,8 @@ struct SignalState {
     var phaseSince: Double = -.infinity
     var facingID: Int?
     var facingBearing: Double = 0
-    /// Last time the facing head showed green (counts for "signal lost").
+    /// Last time the facing head showed green on a complete frame (counts for "signal lost":
+    /// a stalled signal pass lets it age, so a green said is never kept alive by partial frames).
     var lastGreen: Double = -.infinity
     /// Last time any pedestrian head was seen in the cone.
     var lastSeen: Double = -.infinity
@@ -63,6 +67,7 @@ extension CueEngine {
     func signalOnFrame(_ frame: CueFrame, candidates: inout [Candidate]) {
         let cfg = configuration
         let t = frame.timestamp
+        let complete = frame.signalCoverage == .complete
         // Raw evidence in the cone, independent of tracking: a red anywhere in the cone vetoes.
         var redInCone: Float = 0
         var pedInCone = false
@@ -71,8 +76,12 @@ extension CueEngine {
             pedInCone = true
             if d.objectClass == .pedRed { redInCone = max(redInCone, d.score) }
         }
-        // Choose the head facing the walker: central, large and consistently seen.
-        let recentFrames = max(1, frameLog.reversed().prefix { t - $0.time <= 1.0 }.count + 1)
+        // Choose the head facing the walker: central, large and consistently seen. Consistency
+        // is measured against the complete frames only: a distant head that only the signal
+        // pass sees is not "inconsistent" because the pass runs at a lower rate.
+        var recentFrames = complete ? 1 : 0
+        for r in frames(within: 1.0, of: t) where r.complete { recentFrames += 1 }
+        recentFrames = max(1, recentFrames)
         var scored: [(track: Track, score: Double, bearing: Double)] = []
         var maxSide: Float = 1
         for track in tracker.tracks where track.group == .pedestrianSignal && t - track.lastSeen <= cfg.signalLostSeconds {
@@ -122,8 +131,10 @@ extension CueEngine {
         } else if t - signal.lastSeen > cfg.signalLostSeconds {
             signal.seenSince = nil
         }
-        if facingGreen >= 0.4 { signal.lastGreen = t }
-        frameLog.append(FrameRecord(time: t, facingID: facing?.track.id, facingGreen: facingGreen,
+        // Only a complete frame keeps a green fresh: partial frames mostly miss distant heads,
+        // so a green seen on one is not the detector's full look (red from any frame still counts).
+        if complete, facingGreen >= 0.4 { signal.lastGreen = t }
+        frameLog.append(FrameRecord(time: t, complete: complete, facingID: facing?.track.id, facingGreen: facingGreen,
                                     facingRed: facingRed, redInCone: redInCone, pedInCone: pedInCone,
                                     conflict: conflict))
         let horizon = t - max(3, cfg.flashWindowSeconds + 1, cfg.signalUnclearSeconds + 1)
@@ -133,30 +144,60 @@ extension CueEngine {
                      candidates: &candidates)
     }
 
-    /// Frames of the decision window ending at `now`, or `nil` when the frames do not cover
-    /// the whole window without a gap (a time-based window, whatever the frame rate).
-    func decisionWindow(now: Double) -> ArraySlice<FrameRecord>? {
+    /// The newest run of logged frames at most `seconds` before `now`, oldest first (a plain
+    /// index walk: this runs on every frame, and generic collection wrappers such as
+    /// `reversed().prefix(while:)` cost much in debug builds).
+    func frames(within seconds: Double, of now: Double) -> ArraySlice<FrameRecord> {
+        var start = frameLog.endIndex
+        while start > frameLog.startIndex, now - frameLog[start - 1].time <= seconds { start -= 1 }
+        return frameLog[start...]
+    }
+
+    /// The frames a decision about the signal rests on.
+    struct DecisionWindow {
+        /// The complete frames of the window, oldest first: the only evidence for green or red.
+        var frames: [FrameRecord]
+        /// Every frame from the window's oldest complete frame on, partial ones included: a red
+        /// or a conflict on any of them forbids green.
+        var allFrames: ArraySlice<FrameRecord>
+    }
+
+    /// The decision window ending at `now`, or `nil` when there is none: the latest frame
+    /// must be a complete one at `now`, and the complete frames must cover the whole window
+    /// (one at or before `now - signalWindowSeconds`) with no gap between two of them larger
+    /// than `maxFrameGapSeconds`, and be at least `minWindowFrames` (a time-based window,
+    /// whatever the frame rate or signal-pass rate). Partial frames neither count as frames
+    /// of the window nor close its gaps.
+    func decisionWindow(now: Double) -> DecisionWindow? {
         let cfg = configuration
+        guard let latest = frameLog.last, latest.complete, latest.time == now else { return nil }
+        var frames: [FrameRecord] = []
         var start = frameLog.endIndex
         var covered = false
-        while start > frameLog.startIndex {
-            let r = frameLog[start - 1]
-            if start < frameLog.endIndex, frameLog[start].time - r.time > cfg.maxFrameGapSeconds { break }
-            start -= 1
+        var index = frameLog.endIndex
+        while index > frameLog.startIndex {
+            index -= 1
+            let r = frameLog[index]
+            guard r.complete else { continue }
+            if let newer = frames.last, newer.time - r.time > cfg.maxFrameGapSeconds { break }
+            frames.append(r)
+            start = index
             if r.time <= now - cfg.signalWindowSeconds { covered = true; break }
         }
-        guard covered else { return nil }
-        let window = frameLog[start...]
-        return window.count >= cfg.minWindowFrames ? window : nil
+        guard covered, frames.count >= cfg.minWindowFrames else { return nil }
+        return DecisionWindow(frames: frames.reversed(), allFrames: frameLog[start...])
     }
 
     /// Whether the facing head's green went dark for a flash-length period recently.
+    ///
+    /// Judged on complete frames only: a partial frame that misses a distant head is no
+    /// evidence that its green went dark.
     func isFlashing(now: Double) -> Bool {
         let cfg = configuration
         var onSeen = false
         var darkStart: Double?
         var lastOn: Double?
-        for r in frameLog where r.time >= now - cfg.flashWindowSeconds {
+        for r in frameLog where r.complete && r.time >= now - cfg.flashWindowSeconds {
             let on = r.facingGreen >= 0.4
             if on {
                 if let start = darkStart, onSeen, let lo = lastOn {
@@ -227,11 +268,13 @@ extension CueEngine {
             return
         }
         // Never "green" from stale vision: frames that lag behind could hide a change to red.
+        // Green evidence comes from complete frames only; a red or a conflict on any frame of
+        // the window, partial ones included, forbids it.
         if let w = window, let id = latest.facingID, !flashing, !system.lagging, !system.paused {
-            let greens = w.filter { $0.facingID == id && $0.facingGreen >= cfg.greenMinScore }.count
-            let redFree = w.allSatisfy { $0.redInCone < cfg.redVetoScore }
-            let agree = w.allSatisfy { !$0.conflict }
-            if redFree && agree && Double(greens) >= cfg.greenMinFraction * Double(w.count) {
+            let greens = w.frames.filter { $0.facingID == id && $0.facingGreen >= cfg.greenMinScore }.count
+            let redFree = w.allFrames.allSatisfy { $0.redInCone < cfg.redVetoScore }
+            let agree = w.allFrames.allSatisfy { !$0.conflict }
+            if redFree && agree && Double(greens) >= cfg.greenMinFraction * Double(w.frames.count) {
                 // Not an event: offered again on every frame while the window holds, and the
                 // phase becomes green only when the cue is actually said (see `arbitrate`),
                 // so a "you may cross" is never played late from a stale window.
@@ -242,9 +285,9 @@ extension CueEngine {
             }
         }
         if let w = window, let id = latest.facingID, signal.phase != .red {
-            let reds = w.filter { $0.facingID == id && $0.facingRed >= cfg.redChangeScore }.count
-            let greenSeen = w.contains { $0.facingGreen >= cfg.greenMinScore }
-            if !greenSeen && Double(reds) >= cfg.redMinFraction * Double(w.count) {
+            let reds = w.frames.filter { $0.facingID == id && $0.facingRed >= cfg.redChangeScore }.count
+            let greenSeen = w.frames.contains { $0.facingGreen >= cfg.greenMinScore }
+            if !greenSeen && Double(reds) >= cfg.redMinFraction * Double(w.frames.count) {
                 setPhase(.red, now: t)
                 // Red seen again after the green was lost mid-crossing: "wait" would strand them.
                 candidates.append(signalCandidate(walkerIsCrossing ? "signal.red.crossing" : "signal.red",
@@ -254,7 +297,7 @@ extension CueEngine {
             }
         }
         // A head has been in view for a while and no decision holds: say so, never guess.
-        let recent = frameLog.reversed().prefix { t - $0.time <= cfg.signalUnclearSeconds }
+        let recent = frames(within: cfg.signalUnclearSeconds, of: t)
         // "Red, wait" while the same head keeps flipping to green is not a decision either.
         var flips = 0
         var previous: Bool?
@@ -278,7 +321,9 @@ extension CueEngine {
         }
     }
 
-    /// "Signal lost" when green was said and the facing head has not shown green for a while.
+    /// "Signal lost" when green was said and the facing head has not shown green on a complete
+    /// frame for a while: the head went dark or out of view, or the detector's signal pass
+    /// stalled (partial frames never keep a green alive).
     ///
     /// Before the walker steps onto the crosswalk this is "Signal lost, wait", at once. A
     /// walker who stepped onto the crosswalk on that green is in the road: the head leaves the

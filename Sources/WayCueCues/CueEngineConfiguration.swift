@@ -23,13 +23,26 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var tracker = TrackerConfiguration()
 
     // MARK: Pedestrian signal
+    //
+    // Frames whose ``CueFrame/signalCoverage`` is ``CueFrame/SignalCoverage/partial`` (the
+    // detector's signal pass skipped or dropped) are no full look at the signal: they neither
+    // give green evidence nor count as frames of the decision window, and they do not keep a
+    // green already said fresh. A red on any frame still forbids or cancels green. So green
+    // needs a signal pass often enough; see ``minimumSignalPassRate``.
+
     /// Seconds of evidence needed before "green, you may cross" (time-based, not frames).
+    ///
+    /// The window is made of complete frames only (``CueFrame/SignalCoverage/complete``): one
+    /// at or before its start, at least ``minWindowFrames`` in all, and no gap between two of
+    /// them over ``maxFrameGapSeconds``; green and "red, wait" are decided only on a complete
+    /// frame.
     public var signalWindowSeconds: Double = 0.5
     /// Score a `ped_green` detection needs to count as green evidence.
     public var greenMinScore: Float = 0.6
-    /// Fraction of frames in the window that must show green on the facing head.
+    /// Fraction of the window's complete frames that must show green on the facing head.
     public var greenMinFraction: Double = 0.7
-    /// Any `ped_red` in the facing cone at or above this score in the window forbids green.
+    /// Any `ped_red` in the facing cone at or above this score in the window forbids green
+    /// (on any frame of the window, partial ones included).
     public var redVetoScore: Float = 0.3
     /// A `ped_red` at or above this score in the cone while green was said cancels at once.
     public var redChangeScore: Float = 0.5
@@ -47,13 +60,15 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     /// gives the green 1.9 s late (safe, but noisy). Widen it per site or camera, not by
     /// default, until the facing head is chosen by more than its bearing.
     public var signalConeDegrees: Double = 20
-    /// Seconds without green on the facing head (after green was said) before "signal lost".
+    /// Seconds without green on the facing head in a complete frame (after green was said)
+    /// before "signal lost": also what a stalled signal pass gets before the walker is told.
     public var signalLostSeconds: Double = 0.4
     /// Seconds a signal head is seen without a decision before "signal unclear".
     public var signalUnclearSeconds: Double = 1.5
-    /// Largest gap between frames inside a decision window; a bigger gap restarts the window.
+    /// Largest gap between complete frames inside a decision window; a bigger gap restarts
+    /// the window.
     public var maxFrameGapSeconds: Double = 0.25
-    /// Fewest frames in a decision window.
+    /// Fewest complete frames in a decision window.
     public var minWindowFrames: Int = 3
     /// Shortest dark period of a green light that counts as flashing.
     public var flashOffSeconds: Double = 0.25
@@ -124,4 +139,55 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
 
     /// The defaults for a camera.
     public init(camera: CameraModel) { self.camera = camera }
+}
+
+// MARK: - Signal-pass rate
+
+extension CueEngineConfiguration {
+    /// The lowest rate, in hertz, of complete frames (frames on which the detector's signal
+    /// pass ran) at which the pedestrian-signal rules can say "green, you may cross" and hold
+    /// it; below it the engine never says green.
+    ///
+    /// With a window of `W` = ``signalWindowSeconds``, at least `N` = ``minWindowFrames``
+    /// complete frames, a largest gap of `G` = ``maxFrameGapSeconds`` and a lost timeout of
+    /// `L` = ``signalLostSeconds``, a signal pass every `P` seconds needs:
+    /// - `P <= G`, or every window restarts at each gap;
+    /// - `ceil(W / P) + 1 >= N` complete frames in a window (the newest at the decision and
+    ///   the oldest at or before its start), that is `P < W / (N - 2)` when `N > 2`;
+    /// - `P <= L`, or every green said is followed by "signal lost" before the next complete
+    ///   frame.
+    ///
+    /// The rate is the inverse of the tightest of these: for the defaults (`W` 0.5 s, `N` 3,
+    /// `G` 0.25 s, `L` 0.4 s) the gap binds, so **4 Hz**, a signal pass at least every 0.25 s:
+    /// every frame at 5 fps, every 2nd frame at 8 or 10 fps, every 3rd at 15 fps, every 7th
+    /// at 30 fps. The limit has no margin: a pass scheduled exactly at it breaks the window
+    /// on any late frame, so schedule it faster (for example 5 Hz or more), and expect no
+    /// green at all while it is dropped. When the `W / (N - 2)` bound is the tightest the
+    /// rate itself is not enough: the pass must run strictly faster (see
+    /// ``signalPassPeriodAllowsGreen(_:)`` for an exact answer).
+    public var minimumSignalPassRate: Double {
+        var longest = signalLostSeconds
+        // The gap only matters when a window needs two frames or more.
+        if signalWindowSeconds > 0 || minWindowFrames >= 2 { longest = min(longest, maxFrameGapSeconds) }
+        if minWindowFrames > 2 { longest = min(longest, signalWindowSeconds / Double(minWindowFrames - 2)) }
+        return longest > 0 ? 1 / longest : .infinity
+    }
+
+    /// Whether a signal pass whose complete frames are never more than `period` seconds apart
+    /// lets the pedestrian-signal rules say green and hold it (see ``minimumSignalPassRate``).
+    ///
+    /// For a periodic pass this is exact: `false` means green can never be said (or is always
+    /// lost again before the next complete frame). `true` means only that the rate suffices:
+    /// the evidence (green fraction, no red, one facing head) must still hold.
+    /// - Parameter period: the longest interval, in seconds, between two complete frames,
+    ///   for example the camera's frame interval times N for a pass on every N-th frame.
+    public func signalPassPeriodAllowsGreen(_ period: Double) -> Bool {
+        guard period.isFinite, period > 0, period <= signalLostSeconds else { return false }
+        // Complete frames at the decision time, one period back, ... down to the first at or
+        // before the window's start; the small tolerance keeps W / P = 2 from rounding to 3.
+        let periods = min(1e9, max(0, (signalWindowSeconds / period - 1e-9).rounded(.up)))
+        let frames = Int(periods) + 1
+        if frames >= 2, period > maxFrameGapSeconds { return false }
+        return frames >= minWindowFrames
+    }
 }

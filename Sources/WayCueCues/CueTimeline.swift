@@ -21,8 +21,9 @@ public enum CueTimelineError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 /// A recorded or synthetic detection timeline: JSON lines
-/// `{"t": seconds, "detections": [{"class", "score", "box"}...], "processed_at": seconds?}`.
-/// Blank lines and lines starting with `#` are skipped.
+/// `{"t": seconds, "detections": [{"class", "score", "box"}...], "processed_at": seconds?,
+/// "signal_coverage": "complete" | "partial"?}` (``CueFrame/signalCoverage``; absent means
+/// complete). Blank lines and lines starting with `#` are skipped.
 public struct CueTimeline: Sendable {
     /// The frames in time order.
     public var frames: [CueFrame]
@@ -34,6 +35,7 @@ public struct CueTimeline: Sendable {
         var t: Double
         var detections: [Detection]
         var processed_at: Double?
+        var signal_coverage: CueFrame.SignalCoverage?
     }
 
     /// Parses JSON-lines text; `source` names it in errors.
@@ -67,7 +69,8 @@ public struct CueTimeline: Sendable {
                 throw .timeNotIncreasing(source: source, line: lineNumber, previous: last.timestamp, got: record.t)
             }
             frames.append(CueFrame(timestamp: record.t, detections: record.detections,
-                                   processedAt: record.processed_at))
+                                   processedAt: record.processed_at,
+                                   signalCoverage: record.signal_coverage ?? .complete))
         }
         self.frames = frames
     }
@@ -81,14 +84,16 @@ public struct CueTimeline: Sendable {
         try self.init(jsonLines: data, source: url.path)
     }
 
-    /// JSON-lines text of the timeline (the inverse of parsing).
+    /// JSON-lines text of the timeline (the inverse of parsing; `signal_coverage` is written
+    /// only for partial frames, so single-pass timelines read as before).
     public func jsonLines() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return frames.map { f in
             let dets = (try? encoder.encode(f.detections)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
             let processed = f.processedAt.map { ", \"processed_at\": \($0)" } ?? ""
-            return "{\"t\": \(f.timestamp), \"detections\": \(dets)\(processed)}"
+            let coverage = f.signalCoverage == .complete ? "" : ", \"signal_coverage\": \"\(f.signalCoverage.rawValue)\""
+            return "{\"t\": \(f.timestamp), \"detections\": \(dets)\(processed)\(coverage)}"
         }.joined(separator: "\n") + "\n"
     }
 

@@ -20,7 +20,9 @@ struct CuesRenderCommand: AsyncParsableCommand {
         discussion: """
             TIMELINE is JSON lines, one frame per line:
               {"t": 0.0, "detections": [{"class": "ped_green", "score": 0.9, "box": [300, 60, 312, 90]}]}
-            with an optional "processed_at" (seconds, same clock) for latency. Between frames the \
+            with an optional "processed_at" (seconds, same clock) for latency and an optional \
+            "signal_coverage": "partial" on frames where the detector's signal pass did not run \
+            (they give no green evidence). Between frames the \
             engine's clock ticks every --tick seconds, so gaps in the timeline become "camera paused".
             cues.jsonl holds one cue per line (t, kind, priority, key, text, pan, ...); cues.wav is the \
             whole cue track, 16-bit stereo, with espeak-ng speech when installed (earcons otherwise).
