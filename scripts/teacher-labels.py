@@ -113,6 +113,40 @@ def contact_sheet(cv2, data, labels_dir, split, out, count, keep, ignore, seed=0
     cv2.imwrite(out, np.vstack(rows), [cv2.IMWRITE_JPEG_QUALITY, 82])
 
 
+def export_yolo(data, labels_dir, split, out, keep, keep_only):
+    """Teacher boxes as ground truth of a YOLO folder (`OUT/valid/images` links the photos)."""
+    names = ["person", "bicycle", "car"]
+    allowed = None
+    if keep_only:
+        allowed = {os.path.basename(l.strip()) for l in open(keep_only) if l.strip()}
+    folder = {"val": "valid"}.get(split, split)
+    images, labels = os.path.join(out, "valid", "images"), os.path.join(out, "valid", "labels")
+    os.makedirs(images, exist_ok=True)
+    os.makedirs(labels, exist_ok=True)
+    table = {}
+    for line in open(os.path.join(labels_dir, split + ".txt")):
+        if line.startswith("#") or not line.strip():
+            continue
+        p = line.split()
+        table.setdefault(p[0], [])
+        if len(p) == 7 and float(p[6]) >= keep and p[1] in names:
+            table[p[0]].append(f"{names.index(p[1])} {p[2]} {p[3]} {p[4]} {p[5]}")
+    n = 0
+    for img, rows in sorted(table.items()):
+        if allowed is not None and img not in allowed:
+            continue
+        src = os.path.abspath(os.path.join(data, folder, "images", img))
+        dst = os.path.join(images, img)
+        if not os.path.lexists(dst):
+            os.symlink(src, dst)
+        with open(os.path.join(labels, os.path.splitext(img)[0] + ".txt"), "w") as fh:
+            fh.write("\n".join(rows) + ("\n" if rows else ""))
+        n += 1
+    with open(os.path.join(out, "data.yaml"), "w") as fh:
+        fh.write(f"names: {names}\nnc: 3\nval: valid/images\n")
+    print(f"exported {n} images of {split} with teacher boxes scored >= {keep} to {out}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="dataset folder (train|valid|test/images)")
@@ -123,7 +157,16 @@ def main():
     ap.add_argument("--sheet", help="instead of labelling: draw a review contact sheet of OUT/<dataset>/<--sheet-split>.txt to this PNG")
     ap.add_argument("--sheet-split", default="val")
     ap.add_argument("--sheet-count", type=int, default=16)
+    ap.add_argument("--export-yolo", help="instead of labelling: write the teacher's boxes scored >= --keep of --export-split "
+                    "as a YOLO dataset folder here (images linked, names person/bicycle/car), for `waycue eval` agreement figures")
+    ap.add_argument("--export-split", default="val")
+    ap.add_argument("--keep", type=float, default=0.5)
+    ap.add_argument("--keep-only", help="file of image names: export only these")
     args = ap.parse_args()
+    if args.export_yolo:
+        name = args.name or os.path.basename(os.path.normpath(args.data))
+        export_yolo(args.data, os.path.join(args.out, name), args.export_split, args.export_yolo, args.keep, args.keep_only)
+        return
     if args.sheet:
         import cv2
         name = args.name or os.path.basename(os.path.normpath(args.data))

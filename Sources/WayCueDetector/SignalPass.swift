@@ -175,3 +175,28 @@ extension Detector {
         return canvas
     }
 }
+
+/// A detector whose high-resolution signal pass a stream may run on some frames only.
+///
+/// The walking pipeline gives such a detector whole camera frames (it letterboxes them
+/// itself), runs the signal pass on every ``SignalPassOptions/every``-th frame, and tells the
+/// cue layer which frames had it: only those count as complete evidence about signals.
+public protocol SignalPassDetecting: ObjectDetecting {
+    /// The signal pass settings, nil when the detector has none (it then runs like any other).
+    var signalPassOptions: SignalPassOptions? { get }
+    /// Finds objects in a whole frame; with `includeSignalPass` false, the full-frame pass only.
+    func detect(_ image: Image, includeSignalPass: Bool) throws -> [Detection]
+}
+
+extension Detector: SignalPassDetecting {
+    /// ``signalPass`` when the model has any of its classes, else nil.
+    public var signalPassOptions: SignalPassOptions? {
+        guard let o = signalPass, classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else { return nil }
+        return o
+    }
+
+    /// The full-frame pass, plus the signal pass when `includeSignalPass` and ``signalPass`` is set.
+    public func detect(_ image: Image, includeSignalPass: Bool) throws -> [Detection] {
+        try detect(image, signalPass: includeSignalPass ? signalPass : nil)
+    }
+}

@@ -17,6 +17,10 @@ public struct ProcessedFrame: Sendable {
     public var image: Image
     /// Detections in the picture's pixels.
     public var detections: [Detection]
+    /// Whether the detector's signal pass ran on this frame (`.complete`; also for detectors
+    /// without one) or was skipped (`.partial`): the cue layer counts only complete frames as
+    /// evidence about signals.
+    public var signalCoverage: CueFrame.SignalCoverage = .complete
 }
 
 /// What a ``Pipeline`` reports to its observer, on the thread that owns the cue engine.
@@ -90,6 +94,8 @@ public final class Pipeline: @unchecked Sendable {
 
     // Used only by the detection thread (live) or the calling thread (every frame).
     private let detector: any ObjectDetecting
+    // Frames offered to a signal-pass detector (detection thread only).
+    private var signalFrameCounter: UInt64 = 0
     private let recorder: MJPEGRecorder?
     private let observer: (@Sendable (PipelineEvent) -> Void)?
 
@@ -288,7 +294,10 @@ public final class Pipeline: @unchecked Sendable {
         record(.queue, max(0, tq - p.ready))
         var input = p.frame.image
         var transform: LetterboxTransform?
-        if options.inputSize > 0 {
+        // A detector with a signal pass takes the whole frame (it letterboxes its full-frame
+        // pass itself and tiles the signal band at native resolution).
+        let signal = (detector as? any SignalPassDetecting).flatMap { d in d.signalPassOptions.map { (d, $0) } }
+        if signal == nil, options.inputSize > 0 {
             let boxed = input.letterboxed(to: options.inputSize)
             input = boxed.image
             transform = boxed.transform
@@ -297,7 +306,18 @@ public final class Pipeline: @unchecked Sendable {
         record(.preprocess, tp - tq)
         (detector as? any FrameContextDetecting)?.prepare(for: p.frame, transform: transform)
         let found: [Detection]
-        do { found = try detector.detect(input) } catch {
+        var coverage = CueFrame.SignalCoverage.complete
+        do {
+            if let (d, o) = signal {
+                let run = signalFrameCounter % UInt64(max(1, o.every)) == 0
+                signalFrameCounter &+= 1
+                coverage = run ? .complete : .partial
+                found = try d.detect(input, includeSignalPass: run)
+                withStats { if run { $0.signalPasses += 1 } }
+            } else {
+                found = try detector.detect(input)
+            }
+        } catch {
             withStats { $0.detectorErrors += 1 }
             return nil
         }
@@ -305,7 +325,8 @@ public final class Pipeline: @unchecked Sendable {
         let mapped = transform.map { t in found.map { d in
             Detection(objectClass: d.objectClass, score: d.score, box: t.toSource(d.box))
         } } ?? found
-        return ProcessedFrame(sequence: p.frame.sequence, time: p.time, image: p.frame.image, detections: mapped)
+        return ProcessedFrame(sequence: p.frame.sequence, time: p.time, image: p.frame.image, detections: mapped,
+                              signalCoverage: coverage)
     }
 
     /// Feeds the engine (on `cueQueue`).
@@ -316,7 +337,8 @@ public final class Pipeline: @unchecked Sendable {
         var time = frame.time
         if time <= lastFedTime, options.mode == .live { time = lastFedTime + 1e-6 }
         do {
-            cues = try engine.feed(CueFrame(timestamp: time, detections: frame.detections, processedAt: processedAt))
+            cues = try engine.feed(CueFrame(timestamp: time, detections: frame.detections, processedAt: processedAt,
+                                            signalCoverage: frame.signalCoverage))
             lastFedTime = time
         } catch {
             withStats { $0.engineErrors += 1 }

@@ -13,6 +13,8 @@ public struct PipelineStats: Sendable {
     public var framesDropped = 0
     /// Detector calls that threw (the frame was then skipped).
     public var detectorErrors = 0
+    /// Frames on which the detector's high-resolution signal pass ran (0 without one).
+    public var signalPasses = 0
     /// Frames the cue engine refused (timestamps not increasing).
     public var engineErrors = 0
     /// Cues emitted by the engine (from frames and from watchdog ticks).
@@ -89,6 +91,7 @@ public struct PipelineStats: Sendable {
     public func counters() -> String {
         var parts = ["frames \(framesCaptured) captured, \(framesProcessed) processed, \(framesDropped) dropped stale"]
         if detectorErrors > 0 { parts.append("\(detectorErrors) detector errors") }
+        if signalPasses > 0 { parts.append("\(signalPasses) with the signal pass") }
         if engineErrors > 0 { parts.append("\(engineErrors) refused by the cue engine") }
         parts.append("\(cuesEmitted) cues")
         if let fps = processedFramesPerSecond { parts.append(String(format: "%.1f frames/s processed", fps)) }
@@ -109,7 +112,7 @@ public struct PipelineStats: Sendable {
 extension PipelineStats: Codable {
     enum CodingKeys: String, CodingKey {
         case framesCaptured = "frames_captured", framesProcessed = "frames_processed"
-        case framesDropped = "frames_dropped", detectorErrors = "detector_errors"
+        case framesDropped = "frames_dropped", detectorErrors = "detector_errors", signalPasses = "signal_passes"
         case engineErrors = "engine_errors", cuesEmitted = "cues_emitted", ticks
         case elapsedSeconds = "elapsed_s", processingSpanSeconds = "processing_span_s"
         case processedFramesPerSecond = "processed_fps"
@@ -123,6 +126,7 @@ extension PipelineStats: Codable {
         try c.encode(framesProcessed, forKey: .framesProcessed)
         try c.encode(framesDropped, forKey: .framesDropped)
         try c.encode(detectorErrors, forKey: .detectorErrors)
+        try c.encode(signalPasses, forKey: .signalPasses)
         try c.encode(engineErrors, forKey: .engineErrors)
         try c.encode(cuesEmitted, forKey: .cuesEmitted)
         try c.encode(ticks, forKey: .ticks)
@@ -141,6 +145,7 @@ extension PipelineStats: Codable {
         framesProcessed = try c.decode(Int.self, forKey: .framesProcessed)
         framesDropped = try c.decode(Int.self, forKey: .framesDropped)
         detectorErrors = try c.decode(Int.self, forKey: .detectorErrors)
+        signalPasses = try c.decodeIfPresent(Int.self, forKey: .signalPasses) ?? 0
         engineErrors = try c.decode(Int.self, forKey: .engineErrors)
         cuesEmitted = try c.decode(Int.self, forKey: .cuesEmitted)
         ticks = try c.decode(Int.self, forKey: .ticks)

@@ -1,7 +1,7 @@
 import WayCueDetector
 import WayCueImage
 
-/// Query options of `POST /v1/detect`: `score`, `iou` and `classes`.
+/// Query options of `POST /v1/detect`: `score`, `iou`, `classes` and `signal_pass`.
 public struct DetectOptions: Sendable, Equatable {
     /// Keep detections scoring at least this (the detector's own threshold still applies:
     /// a value below it changes nothing).
@@ -11,12 +11,25 @@ public struct DetectOptions: Sendable, Equatable {
     public var iou: Float?
     /// When set, keep only these classes.
     public var classes: Set<ObjectClass>?
+    /// When set, turns the detector's high-resolution signal pass on or off for this request
+    /// (`signal_pass=1` or `0`); nil keeps the detector's own setting (on for the bundled model).
+    public var signalPass: Bool?
 
     /// No filtering.
-    public init(minScore: Float? = nil, iou: Float? = nil, classes: Set<ObjectClass>? = nil) {
+    public init(minScore: Float? = nil, iou: Float? = nil, classes: Set<ObjectClass>? = nil, signalPass: Bool? = nil) {
         self.minScore = minScore
         self.iou = iou
         self.classes = classes
+        self.signalPass = signalPass
+    }
+
+    /// Runs `detector` on `image` with this request's signal-pass choice (a detector without a
+    /// signal pass ignores it).
+    public func detect(with detector: any ObjectDetecting, image: Image) throws -> [Detection] {
+        if let signalPass, let d = detector as? any SignalPassDetecting {
+            return try d.detect(image, includeSignalPass: signalPass)
+        }
+        return try detector.detect(image)
     }
 
     /// Parses the query parameters, checking classes against `known`.
@@ -32,6 +45,13 @@ public struct DetectOptions: Sendable, Equatable {
         }
         minScore = try number("score")
         iou = try number("iou")
+        if let text = query["signal_pass"] {
+            switch text.lowercased() {
+            case "1", "true", "on": signalPass = true
+            case "0", "false", "off": signalPass = false
+            default: throw .badRequest("invalid_parameter", "signal_pass=\(text.prefix(20)): expected 1 or 0")
+            }
+        }
         if let list = query["classes"] {
             let names = list.split(separator: ",").map { ObjectClass(String($0).trimmingCharacters(in: .whitespaces)) }
             guard !names.isEmpty else {

@@ -109,7 +109,7 @@ extension WayCueServer {
                         do {
                             let image = try upload.decode(maxPixels: maxPixels)
                             return .success((Image.Size(width: image.width, height: image.height),
-                                             try detector.detect(image)))
+                                             try options.detect(with: detector, image: image)))
                         } catch let e as APIError {
                             return .failure(e)
                         } catch {

@@ -19,7 +19,7 @@ extension EvalCommand {
         }
         detector.useEvaluationThresholds()
         detector.signalPass = signalPass ? SignalPassOptions() : nil
-        let paths = dataset.samples(inSplit: SplitName.canonical(split)).map(\.imagePath)
+        let paths = dataset.samples(inSplit: splitParts.joined(separator: "+")).map(\.imagePath)
         let bar = ProgressBar(total: paths.count, label: "detecting")
         let preds = PredictionsFile.detecting(with: detector, imagePaths: paths) { bar.update($0) }
         bar.finish()

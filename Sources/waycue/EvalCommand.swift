@@ -45,8 +45,11 @@ struct EvalCommand: AsyncParsableCommand {
 
     @OptionGroup var input: DatasetInputOptions
 
-    @Option(name: .long, help: "Split to evaluate: val or test.")
+    @Option(name: .long, help: "Split to evaluate: val or test, or several joined by + (val+test: one evaluation over both).")
     var split: String = "val"
+
+    /// The canonical split names `--split` names.
+    var splitParts: [String] { split.split(separator: "+").map { SplitName.canonical(String($0)) } }
 
     @Option(name: .long, help: "Model file (.wcm) to run instead of --predictions.")
     var model: String?
@@ -79,14 +82,21 @@ struct EvalCommand: AsyncParsableCommand {
     static func figure(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }
 
     func validate() throws {
-        guard ["val", "valid", "validation", "test", "train"].contains(split.lowercased()) else {
-            throw ValidationError("--split must be val or test")
+        let parts = split.lowercased().split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        guard !parts.isEmpty, parts.allSatisfy({ ["val", "valid", "validation", "test", "train"].contains($0) }),
+              parts.count == 1 || !parts.contains("train") else {
+            throw ValidationError("--split must be val or test, or val+test")
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
-        let (dataset, _) = try loadOrExit { try input.load(data) }
+        var (dataset, _) = try loadOrExit { try input.load(data) }
+        if splitParts.count > 1 {
+            // One evaluation over several splits: their images join under the combined name.
+            let joined = splitParts.joined(separator: "+"), parts = Set(splitParts)
+            for i in dataset.samples.indices where parts.contains(dataset.samples[i].split) { dataset.samples[i].split = joined }
+        }
         let preds: PredictionsFile
         if let predictions {
             preds = try loadOrExit { try PredictionsFile.load(path: predictions) }
@@ -94,7 +104,7 @@ struct EvalCommand: AsyncParsableCommand {
             preds = try modelPredictions(dataset: dataset)
         }
         var options = DatasetEvaluation.Options()
-        options.split = split
+        options.split = splitParts.joined(separator: "+")
         options.nearDuplicateThreshold = keepNearDuplicates ? nil : hamming
         options.jobs = jobs
         let bar = ProgressBar(total: dataset.samples.count, label: "reading")

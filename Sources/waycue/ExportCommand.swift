@@ -44,6 +44,9 @@ struct ExportCommand: ParsableCommand {
     var onnx = false
     @Flag(help: "With --onnx: write int8 convolutions as QuantizeLinear/DequantizeLinear (QDQ).")
     var qdq = false
+    @Option(name: .customLong("input"), help: "With --run: the exported input WIDTHxHEIGHT (default: the training size; 320x256 suits 4:3 cameras without a square letterbox).")
+    var inputSize: String?
+
     @Option(help: "Output path (.wcm, or .onnx with --onnx).")
     var out: String
     @Option(help: "With --onnx: also write the graph as .wcm here.")
@@ -65,7 +68,15 @@ struct ExportCommand: ParsableCommand {
             var summary = ""
             if let runFolder {
                 let trained = try Checkpoint.loadModel(path: "\(runFolder)/\(checkpoint).ckpt")
-                g = try trained.exportGraph()
+                var w: Int?, h: Int?
+                if let inputSize {
+                    let p = inputSize.lowercased().split(separator: "x")
+                    guard p.count == 2, let pw = Int(p[0]), let ph = Int(p[1]) else {
+                        throw ValidationError("--input must be WIDTHxHEIGHT, got \(inputSize)")
+                    }
+                    (w, h) = (pw, ph)
+                }
+                g = try trained.exportGraph(inputWidth: w, inputHeight: h)
                 summary = "\(trained.config.classNames.count) classes, input \(trained.config.inputSize), "
                     + "\(trained.store.parameterCount) parameters, "
             } else if let model {

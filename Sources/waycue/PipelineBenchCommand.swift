@@ -25,6 +25,8 @@ struct PipelineBenchCommand: ParsableCommand {
               waycue bench pipeline
               waycue bench pipeline --detector none --runs 5 --json
               waycue bench pipeline --detector model --model model.wcm --threads 2
+              waycue bench pipeline --detector model --threads 1 --frame-size 640x480   # with the signal pass
+              waycue bench pipeline --detector model --threads 1 --frame-size 640x480 --no-signal-pass
             """)
 
     @Option(name: .long, help: "Detector: truth, none or model.")
@@ -38,6 +40,15 @@ struct PipelineBenchCommand: ParsableCommand {
 
     @Option(name: .customLong("input-size"), help: "Detector input size.")
     var inputSize = 320
+
+    @Option(name: .customLong("frame-size"), help: "Camera frame size WIDTHxHEIGHT the walk is rendered at (320x240, 640x480, ...).")
+    var frameSize: String = "320x240"
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "With --detector model: the detector's high-resolution signal pass (on by default; the frame then goes to the detector whole).")
+    var signalPass = true
+
+    @Option(name: .customLong("signal-every"), help: "Run the signal pass on every N-th frame (the cue layer counts the others as partial signal evidence).")
+    var signalEvery: Int = 1
 
     @Option(name: .long, help: "Throughput runs.")
     var runs = 3
@@ -57,6 +68,14 @@ struct PipelineBenchCommand: ParsableCommand {
         guard (10...10_000).contains(frames) else { throw ValidationError("--frames must be 10...10000") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
         guard inputSize == 0 || (32...4096).contains(inputSize) else { throw ValidationError("--input-size must be 0 or 32...4096") }
+        guard parsedFrameSize != nil else { throw ValidationError("--frame-size must be WIDTHxHEIGHT, each 64...4096, got \(frameSize)") }
+        guard (1...100).contains(signalEvery) else { throw ValidationError("--signal-every must be 1...100") }
+    }
+
+    var parsedFrameSize: (width: Int, height: Int)? {
+        let p = frameSize.lowercased().split(separator: "x")
+        guard p.count == 2, let w = Int(p[0]), let h = Int(p[1]), (64...4096).contains(w), (64...4096).contains(h) else { return nil }
+        return (w, h)
     }
 
     func makeObjectDetector(_ walk: RenderedWalk) throws -> any ObjectDetecting {
@@ -64,7 +83,13 @@ struct PipelineBenchCommand: ParsableCommand {
         case .truth: return GroundTruthDetector(book: walk.truth)
         case .none: return NoDetectionsDetector()
         case .model:
-            do { return try makeDetector(modelPath: model, threads: threads) } catch {
+            do {
+                let d = try makeDetector(modelPath: model, threads: threads)
+                if let m = d as? Detector {
+                    m.signalPass = signalPass ? SignalPassOptions(every: signalEvery) : nil
+                }
+                return d
+            } catch {
                 FileHandle.standardError.write(Data("waycue bench pipeline: \(error)\n".utf8))
                 throw ExitCode(69)
             }
@@ -74,7 +99,8 @@ struct PipelineBenchCommand: ParsableCommand {
     func run() throws {
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         log("rendering the demo walk into memory (not measured)...")
-        let walk = RenderedWalk(script: try DemoWalk.script(), maxFrames: frames)
+        let size = parsedFrameSize!
+        let walk = RenderedWalk(script: try DemoWalk.script(), width: size.width, height: size.height, maxFrames: frames)
         var base = PipelineOptions()
         base.inputSize = inputSize
         base.cues = CueEngineConfiguration(camera: walk.camera)
@@ -104,13 +130,14 @@ struct PipelineBenchCommand: ParsableCommand {
         let peak = ProcessMemory.peakResidentBytes()
         if json {
             struct Out: Encodable {
-                var detector: String, inputSize: Int, frames: Int, runs: Int
+                var detector: String, inputSize: Int, frameSize: String, signalPassEvery: Int?, frames: Int, runs: Int
                 var throughputFPSMedian: Double, throughputFPSRuns: [Double]
                 var paceFPS: Double, frameToCueMedianMs: Double?, frameToCueP99Ms: Double?
                 var liveProcessedFPS: Double?, liveDropped: Int, peakRSSBytes: Int?
                 var stages: [PipelineStats.StageSummary]
             }
-            let out = Out(detector: modelID, inputSize: inputSize, frames: walk.images.count, runs: runs,
+            let out = Out(detector: modelID, inputSize: inputSize, frameSize: frameSize,
+                          signalPassEvery: detector == .model && signalPass ? signalEvery : nil, frames: walk.images.count, runs: runs,
                           throughputFPSMedian: medianFPS, throughputFPSRuns: fpsRuns, paceFPS: paceFPS,
                           frameToCueMedianMs: f2c.median.map { $0 * 1000 }, frameToCueP99Ms: f2c.percentile(99).map { $0 * 1000 },
                           liveProcessedFPS: s.processedFramesPerSecond, liveDropped: s.framesDropped,
@@ -120,7 +147,8 @@ struct PipelineBenchCommand: ParsableCommand {
             emit(String(decoding: try encoder.encode(out), as: UTF8.self))
             return
         }
-        emit("waycue bench pipeline: demo walk, \(walk.images.count) frames 320x240, input \(inputSize), detector: \(modelID)")
+        let signalText = detector == .model ? (signalPass ? ", signal pass every \(signalEvery) frame(s)" : ", no signal pass") : ""
+        emit("waycue bench pipeline: demo walk, \(walk.images.count) frames \(size.width)x\(size.height), input \(inputSize)\(signalText), detector: \(modelID)")
         emit(String(format: "sustained throughput (every frame, as fast as possible): median %.1f frames/s over %d runs (%@)",
                     medianFPS, runs, fpsRuns.map { String(format: "%.1f", $0) }.joined(separator: ", ") as NSString))
         emit(String(format: "live at %.0f fps: frame-to-cue median %.2f ms, p99 %.2f ms; %d processed, %d dropped stale",

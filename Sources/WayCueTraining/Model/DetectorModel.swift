@@ -84,9 +84,20 @@ public final class DetectorModel: @unchecked Sendable {
     /// one output `[1, cells, valuesPerCell, 1]` in the ``DistributionBoxDecoder`` layout.
     /// The input is raw RGB `0...255` (letterboxed, pad 114); the output value's name carries
     /// the decoder description (see ``DetectorHeadSpec``).
-    public func exportGraph() throws -> Graph {
+    ///
+    /// - Parameters:
+    ///   - inputWidth: Input width (default: the training size). The network is fully
+    ///     convolutional, so a graph for the camera's aspect ratio (320x256 for 4:3, say: each
+    ///     side a multiple of the largest stride) runs the same weights without a square letterbox.
+    ///   - inputHeight: Input height (default: the training size).
+    public func exportGraph(inputWidth: Int? = nil, inputHeight: Int? = nil) throws -> Graph {
+        let w = inputWidth ?? config.inputSize, h = inputHeight ?? config.inputSize
+        let largest = config.strides.max() ?? 32
+        guard w > 0, h > 0, w % largest == 0, h % largest == 0 else {
+            throw TrainingError.invalidConfig("export input \(w)x\(h): each side must be a positive multiple of the largest stride \(largest)")
+        }
         let b = GraphBuilder()
-        let x = b.input("image", TensorShape(n: 1, c: 3, h: config.inputSize, w: config.inputSize))
+        let x = b.input("image", TensorShape(n: 1, c: 3, h: h, w: w))
         let outs = try forward(GraphBackend(builder: b, inputScale: 1 / 255), x)
         var flat: [Value] = []
         for (i, o) in outs.enumerated() {

@@ -77,7 +77,7 @@ public struct AugmentedSample: Sendable {
         let partial = regions.contains { $0.annotated != nil }
         guard partial || !ignores.isEmpty else { return nil }
         precondition(classCount <= 64, "ignore masks hold at most 64 classes")
-        var regionMask: [UInt64] = regions.map { r in
+        let regionMask: [UInt64] = regions.map { r in
             guard let a = r.annotated else { return 0 }
             var m: UInt64 = 0
             for c in 0..<min(classCount, a.count) where !a[c] { m |= 1 << UInt64(c) }
