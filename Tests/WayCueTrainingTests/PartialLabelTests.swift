@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WayCueDetector
 import WayCueImage
+import WayCueNN
 @testable import WayCueTraining
 
 /// Partial labels across merged datasets: what a dataset does not annotate is neither positive
@@ -67,7 +68,11 @@ import WayCueImage
         let priors = Prior.all(dec, width: 64, height: 64)
         let masks = s.ignoreMasks(priors: priors, classCount: 2)!
         for (i, p) in priors.enumerated() {
-            let inPartial = [s.regions[0], s.regions[3]].contains { p.cx >= $0.rect.x1 && p.cx < $0.rect.x2 && p.cy >= $0.rect.y1 && p.cy < $0.rect.y2 }
+            func inside(_ r: AnnotatedRegion) -> Bool {
+                let x = p.cx, y = p.cy
+                return x >= r.rect.x1 && x < r.rect.x2 && y >= r.rect.y1 && y < r.rect.y2
+            }
+            let inPartial = inside(s.regions[0]) || inside(s.regions[3])
             #expect((masks[i] & 2 != 0) == inPartial, "prior \(i) at (\(p.cx), \(p.cy))")
             #expect(masks[i] & 1 == 0)
         }
