@@ -114,3 +114,13 @@ struct UnitTests {
         #expect(d[0].box.iou(Box(x1: 20, y1: 10, x2: 40, y2: 30)) > 0.7)
     }
 }
+
+@Suite struct SignalPassQueryTests {
+    @Test func signalPassQueryParsesAndRejectsGarbage() throws {
+        let known: [ObjectClass] = [.pedRed, .pedGreen]
+        #expect(try DetectOptions(query: ["signal_pass": "1"], known: known).signalPass == true)
+        #expect(try DetectOptions(query: ["signal_pass": "off"], known: known).signalPass == false)
+        #expect(try DetectOptions(query: [:], known: known).signalPass == nil)
+        #expect(throws: APIError.self) { try DetectOptions(query: ["signal_pass": "maybe"], known: known) }
+    }
+}
