@@ -95,7 +95,8 @@ public enum SignalPassPlan {
         guard y1 - y0 >= 1 else { return [] }
         var scale = o.scale
         func counts(_ s: Float) -> (Int, Int) {
-            (max(1, Int((Float(W) * s / Float(S)).rounded(.up) - 1e-4)), max(1, Int(((y1 - y0) * s / Float(T)).rounded(.up) - 1e-4)))
+            // Tiles needed across and down (a hair of tolerance so exact fits stay exact).
+            (max(1, Int((Float(W) * s / Float(S) - 1e-4).rounded(.up))), max(1, Int(((y1 - y0) * s / Float(T) - 1e-4).rounded(.up))))
         }
         var (cols, rows) = counts(scale)
         while cols * rows > o.maxTiles && scale > 0.05 {
