@@ -45,6 +45,11 @@ public final class Detector: @unchecked Sendable {
     /// The high-resolution signal pass that ``detect(_:)`` adds to the full-frame pass, nil for
     /// none (see ``SignalPassOptions``; ``Detector/default(threads:)`` turns it on).
     public var signalPass: SignalPassOptions?
+    /// The model the signal pass's tiles run through, nil for this detector's own. A
+    /// specialist trained on distant signal heads can serve here while this detector's model
+    /// handles the full frame; it must not be used elsewhere at the same time (it is not
+    /// reentrant either).
+    public var signalModel: Detector?
     /// Whether the model carries int8 convolutions (it then runs in int8 precision).
     public let isQuantized: Bool
     private let runner: GraphRunner

@@ -123,19 +123,23 @@ extension Detector {
     /// image's pixels.
     public func detect(_ image: Image, signalPass: SignalPassOptions?) throws -> [Detection] {
         let full = try detectFullFrame(image)
-        guard let o = signalPass, classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else { return full }
+        guard let o = signalPass, (signalModel ?? self).classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else {
+            return full
+        }
         try o.validate()
         let rgb = image.format == .rgb8 ? image : image.converted(to: .rgb8)
         var found = full
-        for tile in SignalPassPlan.tiles(imageWidth: rgb.width, imageHeight: rgb.height, inputWidth: inputWidth,
-                                         inputHeight: inputHeight, options: o) {
-            let input = Self.tileInput(rgb, tile: tile, width: inputWidth, height: inputHeight)
-            let raw = try rawOutput(letterboxed: input)
+        // The tiles run through the signal model when one is set (a specialist for distant heads).
+        let m = signalModel ?? self
+        for tile in SignalPassPlan.tiles(imageWidth: rgb.width, imageHeight: rgb.height, inputWidth: m.inputWidth,
+                                         inputHeight: m.inputHeight, options: o) {
+            let input = Self.tileInput(rgb, tile: tile, width: m.inputWidth, height: m.inputHeight)
+            let raw = try m.rawOutput(letterboxed: input)
             let candidates = raw.withUnsafeBufferPointer {
-                decoder.decode($0, inputWidth: inputWidth, inputHeight: inputHeight, scoreThreshold: scoreThreshold)
+                m.decoder.decode($0, inputWidth: m.inputWidth, inputHeight: m.inputHeight, scoreThreshold: scoreThreshold)
             }
             for c in candidates {
-                let cls = ObjectClass(classNames[c.classIndex])
+                let cls = ObjectClass(m.classNames[c.classIndex])
                 guard o.classes.contains(cls) else { continue }
                 let b = Box(x1: tile.source.x1 + c.box.x1 / tile.scale, y1: tile.source.y1 + c.box.y1 / tile.scale,
                             x2: tile.source.x1 + c.box.x2 / tile.scale, y2: tile.source.y1 + c.box.y2 / tile.scale)
@@ -192,7 +196,7 @@ public protocol SignalPassDetecting: ObjectDetecting {
 extension Detector: SignalPassDetecting {
     /// ``signalPass`` when the model has any of its classes, else nil.
     public var signalPassOptions: SignalPassOptions? {
-        guard let o = signalPass, classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else { return nil }
+        guard let o = signalPass, (signalModel ?? self).classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else { return nil }
         return o
     }
 

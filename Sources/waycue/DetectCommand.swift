@@ -50,6 +50,9 @@ struct DetectCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Add the high-resolution signal pass (native-resolution tiles of the band where signal heads stand, signal classes only) to the full-frame pass; --no-signal-pass for the full-frame pass alone.")
     var signalPass = true
 
+    @Option(name: .customLong("signal-model"), help: "A .wcm the signal pass's tiles run through instead of the main model.")
+    var signalModel: String?
+
     func run() async throws {
         let detector: Detector
         do {
@@ -64,6 +67,12 @@ struct DetectCommand: AsyncParsableCommand {
         detector.scoreThreshold = score
         detector.nms.iouThreshold = iou
         detector.signalPass = signalPass ? SignalPassOptions() : nil
+        if let signalModel {
+            do { detector.signalModel = try Detector(modelPath: signalModel, threads: threads) } catch {
+                FileHandle.standardError.write(Data("error: --signal-model: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         var failed = false
         for path in images {
             let image: Image

@@ -19,6 +19,12 @@ extension EvalCommand {
         }
         detector.useEvaluationThresholds()
         detector.signalPass = signalPass ? SignalPassOptions() : nil
+        if let signalModel {
+            do { detector.signalModel = try Detector(modelPath: signalModel, threads: 2) } catch {
+                FileHandle.standardError.write(Data("error: --signal-model: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         let paths = dataset.samples(inSplit: splitParts.joined(separator: "+")).map(\.imagePath)
         let bar = ProgressBar(total: paths.count, label: "detecting")
         let preds = PredictionsFile.detecting(with: detector, imagePaths: paths) { bar.update($0) }

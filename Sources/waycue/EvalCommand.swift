@@ -57,6 +57,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "With --model: add the high-resolution signal pass (tiles of the band where signal heads stand) to the full-frame pass.")
     var signalPass = true
 
+    @Option(name: .customLong("signal-model"), help: "With --model: a .wcm the signal pass's tiles run through instead of the main model.")
+    var signalModel: String?
+
     @Option(name: .long, help: "JSON-lines detections per image (see above).")
     var predictions: String?
 
