@@ -43,7 +43,8 @@ public final class Detector: @unchecked Sendable {
     /// Non-maximum suppression settings.
     public var nms = NMSOptions()
     /// The high-resolution signal pass that ``detect(_:)`` adds to the full-frame pass, nil for
-    /// none (see ``SignalPassOptions``; ``Detector/default(threads:)`` turns it on).
+    /// none (see ``SignalPassOptions``; ``Detector/default(threads:)`` turns it on where
+    /// ``Detector/defaultModelUsesSignalPass`` says so).
     public var signalPass: SignalPassOptions?
     /// The model the signal pass's tiles run through, nil for this detector's own. A
     /// specialist trained on distant signal heads can serve here while this detector's model
@@ -102,10 +103,16 @@ public final class Detector: @unchecked Sendable {
             throw DetectorError.noDefaultModel
         }
         let d = try Detector(modelPath: url.path, threads: threads)
-        // Its model card measures the signal pass on street photographs.
-        d.signalPass = SignalPassOptions()
+        // On where its model card measures that the signal pass helps.
+        d.signalPass = defaultModelUsesSignalPass ? SignalPassOptions() : nil
         return d
     }
+
+    /// Whether ``default(threads:)`` turns the signal pass on: only where the bundled model's
+    /// card measures that it helps. For the model shipped now it does not (street photographs:
+    /// mAP50 0.000 without it, 0.001 with it), so it is off; callers may still set
+    /// ``signalPass``.
+    public static let defaultModelUsesSignalPass = false
 
     /// The model card of the bundled default model (Markdown): data and credits, training
     /// settings, per-class accuracy, speed and known limits. `nil` when it is missing.

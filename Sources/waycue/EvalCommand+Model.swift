@@ -18,7 +18,7 @@ extension EvalCommand {
             throw ExitCode(2)
         }
         detector.useEvaluationThresholds()
-        detector.signalPass = signalPass ? SignalPassOptions() : nil
+        if let signalPass { detector.signalPass = signalPass ? try signalPassOptions() : nil }
         if let signalModel {
             do { detector.signalModel = try Detector(modelPath: signalModel, threads: 2) } catch {
                 FileHandle.standardError.write(Data("error: --signal-model: \(error)\n".utf8))

@@ -73,7 +73,9 @@ import WayCueImage
 
     @Test func bundledDetectorMergesTheSignalPass() throws {
         let d = try Detector.default(threads: 1)
-        #expect(d.signalPass != nil && d.signalPassOptions != nil)
+        #expect((d.signalPass != nil) == Detector.defaultModelUsesSignalPass)
+        d.signalPass = SignalPassOptions()
+        #expect(d.signalPassOptions != nil)
         var img = Image(width: 640, height: 480, format: .rgb8, fill: 90)
         img.fillRectangle(x: 100, y: 300, width: 200, height: 120, color: .white)
         let full = try d.detectFullFrame(img)

@@ -62,8 +62,9 @@ import WayCueImage
 extension DefaultModelFloorTests {
     /// The street set (`vehicle-lights-kr-street`, valid and test together, lights mapped to
     /// `vehicle_*`): street photographs with lights 5-20 px wide, where a model trained on
-    /// close-ups finds nothing. The bundled detector runs as `waycue eval` runs it, signal pass
-    /// included.
+    /// close-ups finds nothing. The bundled detector runs with its signal pass. The shipped
+    /// model does not reach the target yet (measured mAP50 0.001): the shortfall is a known
+    /// issue, recorded here so that this test reports when a model meets the target.
     @Test(.enabled(if: sharedDatasets.map { FileManager.default.fileExists(atPath: $0 + "/vehicle-lights-kr-street/data.yaml") } ?? false,
                    "needs ../shared/datasets/vehicle-lights-kr-street (the street photographs)"))
     func defaultModelFindsLightsOnStreetPhotographs() throws {
@@ -71,7 +72,7 @@ extension DefaultModelFloorTests {
         var ds = try DatasetLoader.load(path: sharedDatasets! + "/vehicle-lights-kr-street", format: .yolo, mapping: mapping)
         for i in ds.samples.indices where ["val", "test"].contains(ds.samples[i].split) { ds.samples[i].split = "val+test" }
         let detector = try Detector.default(threads: 2)
-        #expect(detector.signalPass != nil, "the bundled model runs with its signal pass")
+        detector.signalPass = SignalPassOptions()
         detector.useEvaluationThresholds()
         let paths = ds.samples(inSplit: "val+test").map(\.imagePath)
         #expect(paths.count >= 20)
@@ -80,9 +81,12 @@ extension DefaultModelFloorTests {
         options.split = "val+test"
         let (report, _) = try DatasetEvaluation.run(dataset: ds, predictions: preds, options: options)
         print("default model on the street set (val+test): \(report.images) images, mAP50 \(String(format: "%.3f", report.map50)), ap50_small \(report.ap50_small.map { String(format: "%.3f", $0) } ?? "-")")
-        #expect(report.map50 >= DefaultModelFloors.streetMAP50, "street mAP50 \(report.map50) < floor \(DefaultModelFloors.streetMAP50)")
+        #expect(report.images >= 20 && report.unreadable_images == 0)
         let small = try #require(report.ap50_small, "the street lights are small objects: ap50_small must be defined")
-        #expect(small >= DefaultModelFloors.streetSmallAP50)
+        withKnownIssue("issue 18: the shipped model finds almost no street lights (mAP50 0.001 with the signal pass)") {
+            #expect(report.map50 >= DefaultModelFloors.streetTargetMAP50, "street mAP50 \(report.map50) < target \(DefaultModelFloors.streetTargetMAP50)")
+            #expect(small >= DefaultModelFloors.streetTargetMAP50, "street ap50_small \(small) < target")
+        }
     }
 }
 
@@ -96,6 +100,6 @@ enum DefaultModelFloors {
     static let pedestrianClasses: [String: Double] = ["crosswalk": 0.94, "ped_red": 0.86, "ped_green": 0.83]
     static let vehicleMAP50 = 0.80
     static let vehicleClasses: [String: Double] = ["vehicle_red": 0.82, "vehicle_green": 0.80, "vehicle_yellow": 0.78]
-    static let streetMAP50 = 0.0  // FLOOR-PENDING: set from the retrained model's measurement
-    static let streetSmallAP50 = 0.0  // FLOOR-PENDING
+    /// Issue 18's target on the street set (valid + test, int8); not met by the shipped model.
+    static let streetTargetMAP50 = 0.50
 }
