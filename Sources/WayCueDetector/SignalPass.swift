@@ -159,19 +159,33 @@ extension Detector {
         guard w > 0, h > 0 else { return canvas }
         let inv = 1 / tile.scale
         let W = rgb.width, H = rgb.height
+        let ss = rgb.stride, cs = canvas.stride
+        // Source columns and weights per destination column, computed once.
+        var c0s = [Int](repeating: 0, count: w), c1s = c0s, wxs = [Float](repeating: 0, count: w)
+        for x in 0..<w {
+            let fx = min(max(tile.source.x1 + (Float(x) + 0.5) * inv - 0.5, 0), Float(W - 1))
+            let c0 = Int(fx)
+            c0s[x] = c0 * 3; c1s[x] = min(c0 + 1, W - 1) * 3; wxs[x] = fx - Float(c0)
+        }
         rgb.pixels.withUnsafeBufferPointer { sp in
             canvas.pixels.withUnsafeMutableBufferPointer { dp in
-                for y in 0..<h {
-                    let fy = min(max(tile.source.y1 + (Float(y) + 0.5) * inv - 0.5, 0), Float(H - 1))
-                    let r0 = Int(fy), r1 = min(r0 + 1, H - 1), wy = fy - Float(r0)
-                    for x in 0..<w {
-                        let fx = min(max(tile.source.x1 + (Float(x) + 0.5) * inv - 0.5, 0), Float(W - 1))
-                        let c0 = Int(fx), c1 = min(c0 + 1, W - 1), wx = fx - Float(c0)
-                        for ch in 0..<3 {
-                            let p00 = Float(sp[r0 * rgb.stride + c0 * 3 + ch]), p01 = Float(sp[r0 * rgb.stride + c1 * 3 + ch])
-                            let p10 = Float(sp[r1 * rgb.stride + c0 * 3 + ch]), p11 = Float(sp[r1 * rgb.stride + c1 * 3 + ch])
-                            let top = p00 + (p01 - p00) * wx, bottom = p10 + (p11 - p10) * wx
-                            dp[y * canvas.stride + x * 3 + ch] = UInt8(min(max(top + (bottom - top) * wy + 0.5, 0), 255))
+                c0s.withUnsafeBufferPointer { c0p in
+                    c1s.withUnsafeBufferPointer { c1p in
+                        wxs.withUnsafeBufferPointer { wxp in
+                            for y in 0..<h {
+                                let fy = min(max(tile.source.y1 + (Float(y) + 0.5) * inv - 0.5, 0), Float(H - 1))
+                                let r0 = Int(fy), wy = fy - Float(r0)
+                                let a = r0 * ss, b = min(r0 + 1, H - 1) * ss, d = y * cs
+                                for x in 0..<w {
+                                    let i0 = c0p[x], i1 = c1p[x], wx = wxp[x]
+                                    for ch in 0..<3 {
+                                        let p00 = Float(sp[a + i0 + ch]), p01 = Float(sp[a + i1 + ch])
+                                        let p10 = Float(sp[b + i0 + ch]), p11 = Float(sp[b + i1 + ch])
+                                        let top = p00 + (p01 - p00) * wx, bottom = p10 + (p11 - p10) * wx
+                                        dp[d + x * 3 + ch] = UInt8(min(max(top + (bottom - top) * wy + 0.5, 0), 255))
+                                    }
+                                }
+                            }
                         }
                     }
                 }
