@@ -18,9 +18,10 @@ struct DetectCommand: AsyncParsableCommand {
             Examples:
               waycue detect photo.jpg --json --model default.wcm
               waycue detect a.jpg b.jpg --model m.wcm --annotate out.png --score 0.3
-              waycue detect street.jpg --no-signal-pass --json   # the full-frame pass alone
+              waycue detect street.jpg --signal-pass --json   # add the signal pass
 
-            The signal pass looks again at the top 60% of the image in model-input tiles at native \
+            The signal pass (default: the model's own setting; off for the bundled model, whose \
+            card shows it does not help yet) looks again at the top 60% of the image in model-input tiles at native \
             resolution (at most 6) and keeps signal classes from them: 5-20 px traffic lights \
             that the letterboxed full frame shrinks below what the model can see.
             """
