@@ -154,15 +154,21 @@ public final class Detector: @unchecked Sendable {
 
     /// The full-frame pass alone: the image letterboxed to the model's input.
     public func detectFullFrame(_ image: Image) throws -> [Detection] {
+        nonMaxSuppression(try candidates(image, scoreThreshold: scoreThreshold), options: nms)
+    }
+
+    /// Every decoded detection scoring at least `scoreThreshold` in `image` letterboxed to the
+    /// model's input, mapped back to the image's pixels, before non-maximum suppression;
+    /// `clip` clips the boxes to the image.
+    func candidates(_ image: Image, scoreThreshold: Float, clip: Bool = true) throws -> [Detection] {
         let boxed = image.letterboxed(toWidth: inputWidth, height: inputHeight)
         let raw = try rawOutput(letterboxed: boxed.image)
-        let candidates = raw.withUnsafeBufferPointer {
+        let decoded = raw.withUnsafeBufferPointer {
             decoder.decode($0, inputWidth: inputWidth, inputHeight: inputHeight, scoreThreshold: scoreThreshold)
         }
-        let dets = candidates.map { c in
-            Detection(objectClass: ObjectClass(classNames[c.classIndex]), score: c.score, box: boxed.transform.toSource(c.box))
+        return decoded.map { c in
+            Detection(objectClass: ObjectClass(classNames[c.classIndex]), score: c.score, box: boxed.transform.toSource(c.box, clip: clip))
         }
-        return nonMaxSuppression(dets, options: nms)
     }
 
     /// Detects objects in several images (one after another on this detector's threads).

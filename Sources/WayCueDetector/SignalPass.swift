@@ -78,7 +78,7 @@ public struct SignalPassOptions: Sendable, Hashable, Codable {
 public enum SignalPassPlan {
     /// One tile: the image region it covers and the resampling applied to it.
     public struct Tile: Sendable, Hashable {
-        /// The covered region in source pixels.
+        /// The covered region in source pixels (whole pixels: a crop of the image).
         public var source: Box
         /// Model-input pixels per source pixel.
         public var scale: Float
@@ -86,7 +86,8 @@ public enum SignalPassPlan {
 
     /// The tiles for an image of the given size: the band resampled by the options' scale
     /// (reduced until at most `maxTiles` tiles cover it), cut into input-sized tiles that overlap
-    /// evenly where the band does not divide exactly. Empty when the image is too small for
+    /// evenly where the band does not divide exactly. Each tile is then letterboxed to the
+    /// model's input like a whole frame, which at the tile's scale it fills. Empty when the image is too small for
     /// the band to hold a row.
     public static func tiles(imageWidth W: Int, imageHeight H: Int, inputWidth S: Int, inputHeight T: Int,
                              options o: SignalPassOptions) -> [Tile] {
@@ -103,14 +104,15 @@ public enum SignalPassPlan {
             scale *= 0.9
             (cols, rows) = counts(scale)
         }
-        // Tile size in source pixels, clipped to the band.
-        let tw = min(Float(S) / scale, Float(W)), th = min(Float(T) / scale, y1 - y0)
+        // Tile size in whole source pixels, clipped to the band (tiles are crops of the image).
+        let top = Int(y0.rounded()), bottom = max(Int(y1.rounded()), Int(y0.rounded()) + 1)
+        let tw = min(Int(Float(S) / scale), W), th = min(Int(Float(T) / scale), bottom - top)
         var out: [Tile] = []
         for r in 0..<rows {
-            let ty = rows == 1 ? y0 : y0 + (y1 - y0 - th) * Float(r) / Float(rows - 1)
+            let ty = rows == 1 ? top : top + (bottom - top - th) * r / (rows - 1)
             for c in 0..<cols {
-                let tx = cols == 1 ? 0 : (Float(W) - tw) * Float(c) / Float(cols - 1)
-                out.append(Tile(source: Box(x1: tx, y1: ty, x2: tx + tw, y2: ty + th), scale: scale))
+                let tx = cols == 1 ? 0 : (W - tw) * c / (cols - 1)
+                out.append(Tile(source: Box(x1: Float(tx), y1: Float(ty), x2: Float(tx + tw), y2: Float(ty + th)), scale: scale))
             }
         }
         return out
@@ -127,71 +129,23 @@ extension Detector {
             return full
         }
         try o.validate()
-        let rgb = image.format == .rgb8 ? image : image.converted(to: .rgb8)
         var found = full
         // The tiles run through the signal model when one is set (a specialist for distant heads).
+        // Each tile is a crop letterboxed like a whole frame: at the tile's scale it fills the input.
         let m = signalModel ?? self
-        for tile in SignalPassPlan.tiles(imageWidth: rgb.width, imageHeight: rgb.height, inputWidth: m.inputWidth,
+        for tile in SignalPassPlan.tiles(imageWidth: image.width, imageHeight: image.height, inputWidth: m.inputWidth,
                                          inputHeight: m.inputHeight, options: o) {
-            let input = Self.tileInput(rgb, tile: tile, width: m.inputWidth, height: m.inputHeight)
-            let raw = try m.rawOutput(letterboxed: input)
-            let candidates = raw.withUnsafeBufferPointer {
-                m.decoder.decode($0, inputWidth: m.inputWidth, inputHeight: m.inputHeight, scoreThreshold: scoreThreshold)
-            }
-            for c in candidates {
-                let cls = ObjectClass(m.classNames[c.classIndex])
-                guard o.classes.contains(cls) else { continue }
-                let b = Box(x1: tile.source.x1 + c.box.x1 / tile.scale, y1: tile.source.y1 + c.box.y1 / tile.scale,
-                            x2: tile.source.x1 + c.box.x2 / tile.scale, y2: tile.source.y1 + c.box.y2 / tile.scale)
-                let clipped = Box(x1: max(0, b.x1), y1: max(0, b.y1), x2: min(Float(rgb.width), b.x2), y2: min(Float(rgb.height), b.y2))
-                guard clipped.x2 > clipped.x1, clipped.y2 > clipped.y1 else { continue }
-                found.append(Detection(objectClass: cls, score: c.score, box: clipped))
+            let r = tile.source
+            let crop = try image.cropped(x: Int(r.x1), y: Int(r.y1), width: Int(r.width), height: Int(r.height))
+            // Not clipped to the tile: a head cut by the tile's edge keeps its whole box, clipped to the image.
+            for d in try m.candidates(crop, scoreThreshold: scoreThreshold, clip: false) where o.classes.contains(d.objectClass) {
+                let b = Box(x1: max(0, d.box.x1 + r.x1), y1: max(0, d.box.y1 + r.y1),
+                            x2: min(Float(image.width), d.box.x2 + r.x1), y2: min(Float(image.height), d.box.y2 + r.y1))
+                guard b.x2 > b.x1, b.y2 > b.y1 else { continue }
+                found.append(Detection(objectClass: d.objectClass, score: d.score, box: b))
             }
         }
         return nonMaxSuppression(found, options: nms)
-    }
-
-    /// The model input for one tile: the tile's source region resampled by its scale (bilinear)
-    /// into the top-left of an input-sized canvas padded with the letterbox grey.
-    static func tileInput(_ rgb: Image, tile: SignalPassPlan.Tile, width S: Int, height T: Int) -> Image {
-        var canvas = Image(width: S, height: T, format: .rgb8, fill: Image.letterboxPadValue)
-        let w = min(S, Int((tile.source.width * tile.scale).rounded())), h = min(T, Int((tile.source.height * tile.scale).rounded()))
-        guard w > 0, h > 0 else { return canvas }
-        let inv = 1 / tile.scale
-        let W = rgb.width, H = rgb.height
-        let ss = rgb.stride, cs = canvas.stride
-        // Source columns and weights per destination column, computed once.
-        var c0s = [Int](repeating: 0, count: w), c1s = c0s, wxs = [Float](repeating: 0, count: w)
-        for x in 0..<w {
-            let fx = min(max(tile.source.x1 + (Float(x) + 0.5) * inv - 0.5, 0), Float(W - 1))
-            let c0 = Int(fx)
-            c0s[x] = c0 * 3; c1s[x] = min(c0 + 1, W - 1) * 3; wxs[x] = fx - Float(c0)
-        }
-        rgb.pixels.withUnsafeBufferPointer { sp in
-            canvas.pixels.withUnsafeMutableBufferPointer { dp in
-                c0s.withUnsafeBufferPointer { c0p in
-                    c1s.withUnsafeBufferPointer { c1p in
-                        wxs.withUnsafeBufferPointer { wxp in
-                            for y in 0..<h {
-                                let fy = min(max(tile.source.y1 + (Float(y) + 0.5) * inv - 0.5, 0), Float(H - 1))
-                                let r0 = Int(fy), wy = fy - Float(r0)
-                                let a = r0 * ss, b = min(r0 + 1, H - 1) * ss, d = y * cs
-                                for x in 0..<w {
-                                    let i0 = c0p[x], i1 = c1p[x], wx = wxp[x]
-                                    for ch in 0..<3 {
-                                        let p00 = Float(sp[a + i0 + ch]), p01 = Float(sp[a + i1 + ch])
-                                        let p10 = Float(sp[b + i0 + ch]), p11 = Float(sp[b + i1 + ch])
-                                        let top = p00 + (p01 - p00) * wx, bottom = p10 + (p11 - p10) * wx
-                                        dp[d + x * 3 + ch] = UInt8(min(max(top + (bottom - top) * wy + 0.5, 0), 255))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return canvas
     }
 }
 

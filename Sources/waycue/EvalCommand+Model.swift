@@ -18,13 +18,7 @@ extension EvalCommand {
             throw ExitCode(2)
         }
         detector.useEvaluationThresholds()
-        if let signalPass { detector.signalPass = signalPass ? try signalPassOptions() : nil }
-        if let signalModel {
-            do { detector.signalModel = try Detector(modelPath: signalModel, threads: 2) } catch {
-                FileHandle.standardError.write(Data("error: --signal-model: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
-        }
+        try signal.apply(to: detector, threads: 2)
         let paths = dataset.samples(inSplit: splitParts.joined(separator: "+")).map(\.imagePath)
         let bar = ProgressBar(total: paths.count, label: "detecting")
         let preds = PredictionsFile.detecting(with: detector, imagePaths: paths) { bar.update($0) }

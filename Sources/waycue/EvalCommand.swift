@@ -54,29 +54,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Model file (.wcm) to run instead of --predictions.")
     var model: String?
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "With --model: add the high-resolution signal pass (tiles of the band where signal heads stand) to the full-frame pass. Default: the model's own setting (the bundled model: as its model card says; other models: off).")
-    var signalPass: Bool?
-
-    @Option(name: .customLong("signal-scale"), help: "Signal pass: resampling of the band before tiling (1 = native resolution, 2 = upsampled twice).")
-    var signalScale: Float = SignalPassOptions().scale
-
-    @Option(name: .customLong("signal-max-tiles"), help: "Signal pass: most tiles per image.")
-    var signalMaxTiles: Int = SignalPassOptions().maxTiles
-
-    @Option(name: .customLong("signal-band"), help: "Signal pass: the band TOP,BOTTOM as fractions of the image height.")
-    var signalBand: String = "\(SignalPassOptions().bandTop),\(SignalPassOptions().bandBottom)"
-
-    /// The signal pass settings the flags describe.
-    func signalPassOptions() throws -> SignalPassOptions {
-        let b = signalBand.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard b.count == 2 else { throw ValidationError("--signal-band must be TOP,BOTTOM, got \(signalBand)") }
-        let o = SignalPassOptions(bandTop: b[0], bandBottom: b[1], scale: signalScale, maxTiles: signalMaxTiles)
-        do { try o.validate() } catch { throw ValidationError("\(error)") }
-        return o
-    }
-
-    @Option(name: .customLong("signal-model"), help: "With --model: a .wcm the signal pass's tiles run through instead of the main model.")
-    var signalModel: String?
+    @OptionGroup var signal: SignalPassFlags
 
     @Option(name: .long, help: "JSON-lines detections per image (see above).")
     var predictions: String?

@@ -53,15 +53,28 @@ import WayCueImage
         #expect(down.bottom < level.bottom, "pitched down, the heads move up the frame")
     }
 
-    @Test func tileInputIsTheSourceAtNativeResolution() {
+    @Test func tileInputIsTheSourceAtNativeResolution() throws {
         var img = Image(width: 700, height: 500, format: .rgb8, fill: 0)
         img.fillRectangle(x: 400, y: 100, width: 10, height: 12, color: .red)
-        let tile = SignalPassPlan.Tile(source: Box(x1: 380, y1: 0, x2: 700, y2: 300), scale: 1)
-        let input = Detector.tileInput(img, tile: tile, width: 320, height: 320)
-        func px(_ x: Int, _ y: Int) -> [UInt8] { Array(input.pixels[(y * input.stride + x * 3)..<(y * input.stride + x * 3 + 3)]) }
-        #expect(px(25, 105) == [255, 0, 0])  // (405, 105) in the source
-        #expect(px(19, 105) == [0, 0, 0])
-        #expect(px(100, 310) == [Image.letterboxPadValue, Image.letterboxPadValue, Image.letterboxPadValue], "below the tile: pad")
+        let tiles = SignalPassPlan.tiles(imageWidth: 700, imageHeight: 500, inputWidth: 320, inputHeight: 320, options: SignalPassOptions())
+        #expect(tiles.allSatisfy { $0.source.x1 == $0.source.x1.rounded() && $0.source.width == $0.source.width.rounded() },
+                "tiles are whole-pixel crops")
+        let tile = try #require(tiles.first { $0.source.x1 <= 400 && $0.source.x2 >= 420 })
+        // What the detector feeds the model for this tile: the crop letterboxed like a frame.
+        let r = tile.source
+        let boxed = try img.cropped(x: Int(r.x1), y: Int(r.y1), width: Int(r.width), height: Int(r.height))
+            .letterboxed(toWidth: 320, height: 320)
+        #expect(boxed.transform.scaleX == 1 && boxed.transform.scaleY == 1, "native resolution")
+        let input = boxed.image
+        func px(_ x: Float, _ y: Float) -> [UInt8] {
+            let p = boxed.transform.toTarget(x: x - r.x1, y: y - r.y1)
+            let o = Int(p.y) * input.stride + Int(p.x) * 3
+            return Array(input.pixels[o..<(o + 3)])
+        }
+        #expect(px(405, 105) == [255, 0, 0])
+        #expect(px(399, 105) == [0, 0, 0])
+        #expect(Array(input.pixels[(input.height - 1) * input.stride..<((input.height - 1) * input.stride + 3)])
+                == [Image.letterboxPadValue, Image.letterboxPadValue, Image.letterboxPadValue], "below the band: pad")
     }
 
     @Test func badOptionsAreErrors() {
