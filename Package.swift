@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "WayCueServer", targets: ["WayCueServer"]),
         .library(name: "WayCueServerTesting", targets: ["WayCueServerTesting"]),
         .library(name: "WayCueONNX", targets: ["WayCueONNX"]),
+        .library(name: "WayCueLabeling", targets: ["WayCueLabeling"]),
+        .library(name: "WayCueLabelServer", targets: ["WayCueLabelServer"]),
         .executable(name: "waycue", targets: ["waycue"]),
     ],
     dependencies: [
@@ -81,6 +83,19 @@ let package = Package(
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueSynth", blasDependency,
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // Reviewing labels: the label store, review queues, prelabels and exports.
+        .target(
+            name: "WayCueLabeling",
+            dependencies: ["WayCueImage", "WayCueDetector", "WayCueTraining"]),
+        // The labelling page (`waycue label`): Hummingbird routes and the page's files.
+        .target(
+            name: "WayCueLabelServer",
+            dependencies: [
+                "WayCueLabeling", "WayCueImage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Page")]),
         .target(
             name: "WayCueProfiles",
             dependencies: ["WayCueImage", .product(name: "Yams", package: "Yams")]),
@@ -125,7 +140,7 @@ let package = Package(
             dependencies: [
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
                 "WayCueSynth", "WayCueTraining", "WayCueProfiles", "CWayCueAllocCounter", "WayCuePipeline",
-                "WayCueWalkDemo", "WayCueServer", "WayCueONNX",
+                "WayCueWalkDemo", "WayCueServer", "WayCueONNX", "WayCueLabeling", "WayCueLabelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -141,6 +156,12 @@ let package = Package(
             name: "WayCueTrainingTests", dependencies: ["WayCueTraining"],
             exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
         .testTarget(name: "WayCueProfilesTests", dependencies: ["WayCueProfiles"]),
+        .testTarget(
+            name: "WayCueLabelingTests",
+            dependencies: [
+                "WayCueLabeling", "WayCueLabelServer", "WayCueTraining",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "WayCuePipelineTests", dependencies: ["WayCuePipeline", "WayCueProfiles"]),
         .testTarget(name: "WayCueWalkDemoTests", dependencies: ["WayCueWalkDemo"]),
         .testTarget(

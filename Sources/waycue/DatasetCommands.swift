@@ -7,7 +7,7 @@ struct DatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Check labelled datasets and turn footage into frames to label.",
-        subcommands: [DatasetCheckCommand.self, DatasetFramesCommand.self, DatasetDistantCommand.self]
+        subcommands: [DatasetCheckCommand.self, DatasetFramesCommand.self, DatasetDistantCommand.self, DatasetPrelabelCommand.self]
     )
 }
 

@@ -33,6 +33,7 @@ struct WayCueCommand: AsyncParsableCommand {
             RunCommand.self,
             ServeCommand.self,
             ImportCommand.self,
+            LabelCommand.self,
         ]
     )
 

@@ -33,6 +33,11 @@ import Yams
 ///     # Scale range of this dataset's training images relative to the letterbox fit
 ///     # (default: the run's augmentation scale). Above 1 crops at near-native resolution.
 ///     scale: [0.2, 1.4]
+///   # Frames reviewed with `waycue label` whose labels live in another folder:
+///   - name: our-street
+///     path: footage/frames
+///     labels: footage/labels    # YOLO txt + classes.txt, canonical class names
+///     split: train              # the split these frames belong to (default train)
 /// ```
 public struct Recipe: Sendable, Equatable {
     /// Dataset formats a recipe can name.
@@ -70,6 +75,11 @@ public struct Recipe: Sendable, Equatable {
         public var pseudoLabels: PseudoLabelSource? = nil
         /// Training scale range `[min, max]` for this dataset, nil for the run's default.
         public var scale: [Float]? = nil
+        /// A separate YOLO labels folder for a folder of frames (`labels:`, as `waycue label
+        /// --labels` writes it); nil when labels follow the YOLO layout.
+        public var labels: String? = nil
+        /// The split the frames of a `labels:` entry belong to (`split:`, default `train`).
+        public var split: String? = nil
     }
 
     /// Where a dataset's teacher pseudo-labels are and how they are used (`pseudo_labels:`).
@@ -180,7 +190,9 @@ public struct Recipe: Sendable, Equatable {
                                  pseudoLabels: try YAMLSupport.value(m, "pseudo_labels").map {
                                      try parsePseudoLabels($0, file: file, field: "\(f).pseudo_labels", resolve: resolve)
                                  },
-                                 scale: scale))
+                                 scale: scale,
+                                 labels: try YAMLSupport.value(m, "labels").map { resolve(try YAMLSupport.string($0, file: file, field: "\(f).labels")) },
+                                 split: try YAMLSupport.value(m, "split").map { try YAMLSupport.string($0, file: file, field: "\(f).split") }))
         }
         guard !entries.isEmpty else {
             throw DatasetError(.invalidValue, file: file, field: "datasets", reason: "no datasets listed")
@@ -281,7 +293,13 @@ public struct Recipe: Sendable, Equatable {
         var all = LabeledDataset(samples: [])
         for e in entries {
             let mapping = try e.mappingPath.map { try ClassMapping.load(path: $0, taxonomy: tax) } ?? .identity
-            var ds = try DatasetLoader.load(path: e.path, format: e.format, mapping: mapping, name: e.name, strict: strict)
+            var ds: LabeledDataset
+            if let labels = e.labels {
+                ds = try YOLODataset.load(images: e.path, labels: labels, mapping: mapping, name: e.name,
+                                          split: e.split ?? "train", strict: strict)
+            } else {
+                ds = try DatasetLoader.load(path: e.path, format: e.format, mapping: mapping, name: e.name, strict: strict)
+            }
             for (split, list) in e.keepOnly {
                 let keep = try Recipe.readList(list)
                 ds.samples.removeAll { $0.split == split && !keep.contains(PathSupport.basename($0.imagePath)) }

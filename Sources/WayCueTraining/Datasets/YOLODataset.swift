@@ -142,6 +142,12 @@ public enum YOLODataset {
             if splitDirs.isEmpty, PathSupport.isDirectory(PathSupport.join(dir, "images")) {
                 splitDirs.append(("train", [PathSupport.join(dir, "images")]))
             }
+            // A flat folder of frames with their labels beside them and a class list (what
+            // `waycue label` writes for a frames folder not named `images`).
+            if splitDirs.isEmpty, !names.isEmpty,
+               PathSupport.list(dir)?.contains(where: { PathSupport.imageExtensions.contains(PathSupport.ext($0)) }) == true {
+                splitDirs.append(("train", [dir]))
+            }
             guard !splitDirs.isEmpty else {
                 throw DatasetError(.layout, file: dir,
                                    reason: "no data.yaml and no train/valid/test or images folder")
@@ -201,8 +207,33 @@ public enum YOLODataset {
         return PathSupport.join(dir, PathSupport.stem(image) + ".txt")
     }
 
+    /// Loads a folder of images whose YOLO label files live in another folder (`labels`),
+    /// as `waycue label --labels` writes them; the class names come from `classes.txt` in the
+    /// labels folder, else from `names`.
+    ///
+    /// - Throws: ``DatasetError`` for a missing folder or no class names; in strict mode also
+    ///   for any label-file problem.
+    public static func load(images: String, labels: String, names: [String]? = nil, mapping: ClassMapping = .identity,
+                            name: String? = nil, split: String = "train", strict: Bool = false) throws -> LabeledDataset {
+        guard PathSupport.isDirectory(images) else { throw DatasetError(.io, file: images, reason: "not a folder of images") }
+        var classNames = names ?? []
+        let classesFile = PathSupport.join(labels, "classes.txt")
+        if PathSupport.isFile(classesFile) {
+            classNames = try YAMLSupport.readText(path: classesFile).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        guard !classNames.isEmpty else {
+            throw DatasetError(.layout, file: labels, reason: "no classes.txt in the labels folder and no class names given")
+        }
+        var dataset = LabeledDataset(samples: [], sourceClassNames: classNames)
+        try loadSplit(imagesPath: images, split: SplitName.canonical(split), names: classNames, mapping: mapping,
+                      source: name ?? PathSupport.basename(PathSupport.normalize(images)), strict: strict,
+                      labelsDir: labels, into: &dataset)
+        return dataset
+    }
+
     static func loadSplit(imagesPath: String, split: String, names: [String], mapping: ClassMapping, source: String,
-                          strict: Bool, into dataset: inout LabeledDataset) throws {
+                          strict: Bool, labelsDir: String? = nil, into dataset: inout LabeledDataset) throws {
         var images: [String]
         if PathSupport.isFile(imagesPath) {
             // A list file: one image path per line, relative to the list's folder.
@@ -220,7 +251,7 @@ public enum YOLODataset {
         var imageStems: Set<String> = []
         for image in images {
             imageStems.insert(PathSupport.stem(image))
-            let lp = labelPath(forImage: image)
+            let lp = labelsDir.map { PathSupport.join($0, PathSupport.stem(image) + ".txt") } ?? labelPath(forImage: image)
             var sample = LabeledSample(source: source, split: split, imagePath: image, boxes: [])
             if let data = FileManager.default.contents(atPath: lp) {
                 sample.labelPath = lp
