@@ -258,5 +258,11 @@ struct LabelStoreTests {
         try t.save(1, boxes: [box(4, 0.5, 0.5, 0.4, 0.4)], reviewed: true, baseRevision: nil)
         let flat = try YOLODataset.load(path: g.frames, strict: true)
         #expect(flat.samples.count == 2 && flat.samples.flatMap(\.boxes).map(\.objectClass) == [.pedGreen])
+        // The YOLO layout (images/ and labels/ with classes.txt): the parent folder is a dataset.
+        let h = try FrameFolder(count: 2)
+        let u = try LabelStore(frames: h.frames)
+        try u.save(0, boxes: [box(10, 0.5, 0.5, 0.4, 0.4)], reviewed: true, baseRevision: nil)
+        let layout = try YOLODataset.load(path: h.root, strict: true)
+        #expect(layout.samples.count == 2 && layout.samples.flatMap(\.boxes).map(\.objectClass) == [.car])
     }
 }

@@ -125,7 +125,7 @@ public enum YOLODataset {
             }
             names = []
             for candidate in ["_darknet.labels", "classes.txt", "obj.names"] {
-                for folder in [dir] + ["train", "valid", "val", "test"].map({ PathSupport.join(dir, $0) }) {
+                for folder in [dir] + ["labels", "train", "valid", "val", "test"].map({ PathSupport.join(dir, $0) }) {
                     let f = PathSupport.join(folder, candidate)
                     if names.isEmpty, PathSupport.isFile(f) {
                         names = try YAMLSupport.readText(path: f).split(whereSeparator: \.isNewline)
