@@ -175,7 +175,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(
-            name: "WayCueONNXTests", dependencies: ["WayCueONNX", "WayCueNN"],
+            name: "WayCueONNXTests", dependencies: ["WayCueONNX", "WayCueNN", "WayCueDetector", "WayCueImage"],
             exclude: ["Fixtures"]),  // read from the source tree by path (#filePath)
     ],
     swiftLanguageModes: [.v6]

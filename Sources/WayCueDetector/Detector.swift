@@ -34,8 +34,11 @@ public final class Detector: @unchecked Sendable {
     public let graph: Graph
     /// Class names in output order.
     public let classNames: [String]
-    /// Output layout.
-    public let decoder: DistributionBoxDecoder
+    /// Output layout of a distribution head (WayCue's own, NanoDet-Plus); nil for the box
+    /// layouts of imported YOLO models (see ``head``).
+    public let decoder: DistributionBoxDecoder?
+    /// How the output is read and the input prepared.
+    public let head: ModelHead
     /// Input width and height.
     public let inputWidth: Int, inputHeight: Int
     /// Detections scoring below this are dropped.
@@ -69,19 +72,23 @@ public final class Detector: @unchecked Sendable {
         let inShape = model.values[model.inputs[0]].shape
         guard inShape.n == 1, inShape.c == 3 else { throw DetectorError.notADetectorModel("input must be [1, 3, H, W], is \(inShape)") }
         let outName = model.values[model.outputs[0]].name
-        guard let spec = DetectorHeadSpec(valueName: outName) else {
-            throw DetectorError.notADetectorModel("output '\(outName)' does not describe a dfl_head")
+        guard let spec = ModelHead(valueName: outName) else {
+            throw DetectorError.notADetectorModel(
+                "output '\(outName.prefix(80))' does not describe a detection head (import the model with `waycue import`, which recognises WayCue, NanoDet-Plus, YOLOv8/YOLO11 and YOLOv5 heads, or give --layout)")
         }
-        guard !model.classNames.isEmpty else { throw DetectorError.notADetectorModel("no class names") }
-        let d = spec.decoder(classCount: model.classNames.count)
-        let expected = d.cellCount(inputWidth: inShape.w, inputHeight: inShape.h) * d.valuesPerCell
+        guard !model.classNames.isEmpty else {
+            throw DetectorError.notADetectorModel("no class names (give them to `waycue import --names FILE`)")
+        }
+        let classCount = model.classNames.count
+        let expected = spec.cellCount(inputWidth: inShape.w, inputHeight: inShape.h) * spec.valuesPerCell(classCount: classCount)
         guard model.values[model.outputs[0]].shape.count == expected else {
-            throw DetectorError.notADetectorModel("output has \(model.values[model.outputs[0]].shape.count) values, the head spec needs \(expected)")
+            throw DetectorError.notADetectorModel("output has \(model.values[model.outputs[0]].shape.count) values, the \(spec.layout.rawValue) head with \(classCount) classes needs \(expected)")
         }
         isQuantized = model.nodes.contains { if case .conv(let c) = $0.op { return c.int8 != nil }; return false }
         graph = model
         classNames = model.classNames
-        decoder = d
+        decoder = spec.distributionDecoder(classCount: classCount)
+        head = spec
         inputWidth = inShape.w
         inputHeight = inShape.h
         runner = try GraphRunner(graph: model, threads: max(1, threads), precision: isQuantized ? .int8 : .fp32)
@@ -130,14 +137,30 @@ public final class Detector: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let input = runner.input
         let plane = inputWidth * inputHeight
-        rgb.pixels.withUnsafeBufferPointer { px in
-            for y in 0..<inputHeight {
-                let row = y * rgb.stride
-                for x in 0..<inputWidth {
-                    let o = row + x * 3, i = y * inputWidth + x
-                    input.data[i] = Float(px[o])
-                    input.data[plane + i] = Float(px[o + 1])
-                    input.data[2 * plane + i] = Float(px[o + 2])
+        let norm = head.input
+        if norm == .waycue {
+            rgb.pixels.withUnsafeBufferPointer { px in
+                for y in 0..<inputHeight {
+                    let row = y * rgb.stride
+                    for x in 0..<inputWidth {
+                        let o = row + x * 3, i = y * inputWidth + x
+                        input.data[i] = Float(px[o])
+                        input.data[plane + i] = Float(px[o + 1])
+                        input.data[2 * plane + i] = Float(px[o + 2])
+                    }
+                }
+            }
+        } else {
+            // Channel c of the model reads image channel src[c]; (pixel - mean) / std.
+            let src = norm.channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
+            let mul = norm.std.map { 1 / $0 }, add = (0..<3).map { -norm.mean[$0] / norm.std[$0] }
+            rgb.pixels.withUnsafeBufferPointer { px in
+                for c in 0..<3 {
+                    let s = src[c], m = mul[c], a = add[c], base = c * plane
+                    for y in 0..<inputHeight {
+                        let row = y * rgb.stride
+                        for x in 0..<inputWidth { input.data[base + y * inputWidth + x] = Float(px[row + x * 3 + s]) * m + a }
+                    }
                 }
             }
         }
@@ -161,10 +184,18 @@ public final class Detector: @unchecked Sendable {
     /// model's input, mapped back to the image's pixels, before non-maximum suppression;
     /// `clip` clips the boxes to the image.
     func candidates(_ image: Image, scoreThreshold: Float, clip: Bool = true) throws -> [Detection] {
-        let boxed = image.letterboxed(toWidth: inputWidth, height: inputHeight)
+        let boxed: (image: Image, transform: LetterboxTransform)
+        switch head.input.resize {
+        case .letterbox: boxed = image.letterboxed(toWidth: inputWidth, height: inputHeight, padValue: head.input.padValue)
+        case .stretch:
+            boxed = (image.resized(width: inputWidth, height: inputHeight),
+                     LetterboxTransform(sourceWidth: image.width, sourceHeight: image.height,
+                                        stretchedToWidth: inputWidth, height: inputHeight))
+        }
         let raw = try rawOutput(letterboxed: boxed.image)
         let decoded = raw.withUnsafeBufferPointer {
-            decoder.decode($0, inputWidth: inputWidth, inputHeight: inputHeight, scoreThreshold: scoreThreshold)
+            head.decode($0, classCount: classNames.count, inputWidth: inputWidth, inputHeight: inputHeight,
+                        scoreThreshold: scoreThreshold)
         }
         return decoded.map { c in
             Detection(objectClass: ObjectClass(classNames[c.classIndex]), score: c.score, box: boxed.transform.toSource(c.box, clip: clip))

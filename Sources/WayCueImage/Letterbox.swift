@@ -51,6 +51,22 @@ public struct LetterboxTransform: Sendable, Hashable, Codable {
         self.offsetY = (targetHeight - resizedHeight) / 2
     }
 
+    /// The transform that stretches a frame to fill the canvas (aspect ratio not kept, no
+    /// padding), as models trained on stretched inputs expect.
+    public init(sourceWidth: Int, sourceHeight: Int, stretchedToWidth targetWidth: Int, height targetHeight: Int) {
+        precondition(sourceWidth > 0 && sourceHeight > 0 && targetWidth > 0 && targetHeight > 0,
+                     "stretch sizes must be positive")
+        self.sourceWidth = sourceWidth
+        self.sourceHeight = sourceHeight
+        self.targetWidth = targetWidth
+        self.targetHeight = targetHeight
+        resizedWidth = targetWidth
+        resizedHeight = targetHeight
+        scaleX = Float(targetWidth) / Float(sourceWidth)
+        scaleY = Float(targetHeight) / Float(sourceHeight)
+        offsetX = 0
+        offsetY = 0
+    }
 
     /// A frame point in canvas coordinates.
     public func toTarget(x: Float, y: Float) -> (x: Float, y: Float) {

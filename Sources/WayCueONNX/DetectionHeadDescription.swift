@@ -3,7 +3,8 @@ import WayCueDetector
 import WayCueNN
 
 /// How a detector reads an imported model's output: which output, which layout, and whether
-/// the class scores are still logits. Written next to the `.wcm` as `<name>.decoder.json`.
+/// the class scores are still logits. `waycue import` stores it in the `.wcm` itself, as a
+/// ``WayCueDetector/ModelHead`` in the output value's name.
 public struct DetectionHeadDescription: Codable, Sendable, Hashable {
     /// Output layouts the detector knows.
     public enum Layout: String, Codable, Sendable {
@@ -13,6 +14,8 @@ public struct DetectionHeadDescription: Codable, Sendable, Hashable {
         /// YOLOv8-style: `[4 + classes, cells]` with boxes already decoded (cx, cy, w, h in
         /// input pixels) and class probabilities; channel-major.
         case yolov8 = "yolov8"
+        /// YOLOv5-style: `[3 x cells, 5 + classes]`: cx, cy, w, h, objectness, class probabilities.
+        case yolov5 = "yolov5"
     }
     /// Layout of the output.
     public var layout: Layout
@@ -67,12 +70,42 @@ public struct DetectionHeadDescription: Codable, Sendable, Hashable {
                                                 inputWidth: input.w, inputHeight: input.h)
             }
             if count % yolo == 0, v.shape.w == yolo, count / yolo > 4 {
-                return DetectionHeadDescription(layout: .yolov8, output: v.name, classCount: count / yolo - 4, regMax: 15,
+                return DetectionHeadDescription(layout: .yolov8, output: v.name, classCount: count / yolo - 4, regMax: 0,
+                                                strides: [8, 16, 32], scoresAreProbabilities: true,
+                                                inputWidth: input.w, inputHeight: input.h)
+            }
+            if count % (3 * yolo) == 0, v.shape.w == count / (3 * yolo), count / (3 * yolo) > 5 {
+                return DetectionHeadDescription(layout: .yolov5, output: v.name, classCount: count / (3 * yolo) - 5, regMax: 0,
                                                 strides: [8, 16, 32], scoresAreProbabilities: true,
                                                 inputWidth: input.w, inputHeight: input.h)
             }
         }
         return nil
+    }
+
+    /// The detector's head description with the usual input preparation of the exporter that
+    /// writes this layout (Ultralytics: RGB / 255, letterbox 114; NanoDet-Plus: BGR with its
+    /// mean and std, stretched), unless `input` is given. NanoDet-Plus centres its cells on
+    /// their top-left corners (offset 0).
+    public func modelHead(input: InputNormalization? = nil) -> ModelHead {
+        switch layout {
+        case .nanodetPlus:
+            return ModelHead(layout: .distribution, regMax: regMax, strides: strides, centerOffset: 0,
+                             scoresAreProbabilities: scoresAreProbabilities, input: input ?? .nanodet)
+        case .yolov8:
+            return ModelHead(layout: .yolov8, strides: strides, scoresAreProbabilities: scoresAreProbabilities,
+                             input: input ?? .ultralytics)
+        case .yolov5:
+            return ModelHead(layout: .yolov5, strides: strides, scoresAreProbabilities: scoresAreProbabilities,
+                             input: input ?? .ultralytics)
+        }
+    }
+
+    /// Stores `head` in `graph` as the name of the head's output value (see ``ModelHead``),
+    /// so that ``WayCueDetector/Detector`` runs the graph.
+    public static func store(_ head: ModelHead, output: String, in graph: inout Graph) {
+        guard let i = graph.outputs.first(where: { graph.values[$0].name == output }) else { return }
+        graph.rename(value: i, to: head.valueName)
     }
 
     /// JSON text (sorted keys, pretty).

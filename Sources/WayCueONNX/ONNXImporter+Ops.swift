@@ -400,8 +400,11 @@ extension ImportSession {
         // q[lo...hi] must be [s...hi, lo...s-1] for some s.
         let s = q[lo]
         let expect = Array(s...hi) + Array(lo..<s)
-        guard Array(q[lo...hi]) == expect else { throw unsupported(n, "perm \(perm) on dims \(x.dims) (only swaps of two adjacent axis blocks)") }
         let d = order.map { x.dims[$0] }
+        guard Array(q[lo...hi]) == expect else {
+            try define(out, try generalTranspose(x.value, dims: d, perm: q, name: out), outDims, n)
+            return
+        }
         let pre = d[..<lo].reduce(1, *), a = d[lo..<s].reduce(1, *), bb = d[s...hi].reduce(1, *), suf = d[(hi + 1)...].reduce(1, *)
         if suf == 1 {
             let v = try view(x.value, TensorShape(n: 1, c: pre, h: a, w: bb), out + "#tv")
@@ -413,8 +416,32 @@ extension ImportSession {
             let v = own.n == 1 && own.c == a * bb ? x.value : try view(x.value, TensorShape(n: 1, c: a * bb, h: 1, w: suf), out + "#tv")
             try define(out, try b.shuffle(v, groups: a, name: nm(out)), outDims, n)
         } else {
-            throw unsupported(n, "perm \(perm) on dims \(x.dims) (block swap with both leading and trailing axes)")
+            try define(out, try generalTranspose(x.value, dims: d, perm: q, name: out), outDims, n)
         }
+    }
+
+    /// Any permutation as a sequence of the engine's transposes: each moves one axis behind
+    /// all others (a swap of two blocks, `[pre, a, rest] -> [pre, rest, a]`), taking the
+    /// target axes in order; an axis already last costs nothing. At most `rank - 1` passes.
+    func generalTranspose(_ x: Value, dims: [Int], perm: [Int], name: String) throws -> Value {
+        // Leading axes already in place act as a batch.
+        var lead = 0
+        while lead < perm.count, perm[lead] == lead { lead += 1 }
+        let batch = dims[..<lead].reduce(1, *)
+        var cur = Array(lead..<dims.count)
+        var v = x
+        for (step, t) in perm[lead...].enumerated() {
+            let i = cur.firstIndex(of: t)!
+            if i == cur.count - 1 { continue }
+            let pre = batch * cur[..<i].map { dims[$0] }.reduce(1, *)
+            let rest = cur[(i + 1)...].map { dims[$0] }.reduce(1, *)
+            let viewed = try view(v, TensorShape(n: 1, c: pre, h: dims[t], w: rest), "\(name)#gt\(step)")
+            v = try b.transpose(viewed, name: nm("\(name)#t\(step)"))
+            cur.remove(at: i)
+            cur.append(t)
+        }
+        precondition(cur == Array(perm[lead...]), "transpose sequence did not reach the permutation")
+        return v
     }
 
     func softmax(_ n: Onnx_NodeProto, _ at: Attributes) throws {

@@ -79,7 +79,63 @@ public enum ONNXImporter {
         guard let version = opset else { throw .invalidModel("\(file): no ai.onnx opset import") }
         guard supportedOpsets.contains(version) else { throw .unsupportedOpset(domain: "", version: version) }
         let session = ImportSession(graph: model.graph, opset: version, options: options)
-        return try session.run()
+        var g = try session.run()
+        g.classNames = classNames(metadata: model.metadataProps.map { ($0.key, $0.value) })
+        return g
+    }
+
+    /// Class names from a model's metadata: WayCue's `class_names` (one per line) or
+    /// Ultralytics' `names` (a Python dict such as `{0: 'person', 1: 'bicycle'}`); empty when
+    /// neither is there or readable.
+    public static func classNames(metadata: [(key: String, value: String)]) -> [String] {
+        if let v = metadata.first(where: { $0.key == "class_names" })?.value {
+            return v.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+        guard let v = metadata.first(where: { $0.key == "names" })?.value else { return [] }
+        return parsePythonNames(v) ?? []
+    }
+
+    /// Parses `{0: 'a', 1: "b"}` or `['a', 'b']` (ids must be 0..<count, each once).
+    static func parsePythonNames(_ text: String) -> [String]? {
+        let chars = Array(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let open = chars.first, open == "{" || open == "[", chars.last == (open == "{" ? "}" : "]") else { return nil }
+        var i = 1
+        var byID: [Int: String] = [:]
+        var list: [String] = []
+        func skipSpace() { while i < chars.count, chars[i] == " " || chars[i] == "\n" || chars[i] == "\t" || chars[i] == "," { i += 1 } }
+        func quoted() -> String? {
+            guard i < chars.count, chars[i] == "'" || chars[i] == "\"" else { return nil }
+            let q = chars[i]; i += 1
+            var out = ""
+            while i < chars.count, chars[i] != q {
+                if chars[i] == "\\", i + 1 < chars.count { i += 1 }
+                out.append(chars[i]); i += 1
+            }
+            guard i < chars.count else { return nil }
+            i += 1
+            return out
+        }
+        while true {
+            skipSpace()
+            guard i < chars.count - 1 else { break }
+            if open == "{" {
+                var digits = ""
+                while i < chars.count, chars[i].isNumber { digits.append(chars[i]); i += 1 }
+                guard let id = Int(digits), id < 100_000 else { return nil }
+                while i < chars.count, chars[i] == " " { i += 1 }
+                guard i < chars.count, chars[i] == ":" else { return nil }
+                i += 1
+                while i < chars.count, chars[i] == " " { i += 1 }
+                guard let name = quoted(), byID[id] == nil else { return nil }
+                byID[id] = name
+            } else {
+                guard let name = quoted() else { return nil }
+                list.append(name)
+            }
+        }
+        if open == "[" { return list }
+        guard !byID.isEmpty, Set(byID.keys) == Set(0..<byID.count) else { return nil }
+        return (0..<byID.count).map { byID[$0]! }
     }
 }
 

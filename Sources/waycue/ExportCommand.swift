@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WayCueDetector
 import WayCueNN
 import WayCueONNX
 import WayCueTraining
@@ -13,7 +14,8 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             Sources (one of): --run RUN (a `waycue train` run folder: EMA weights, batch norm \
             folded), --model M.wcm, or --graph NAME (a peer ncnn graph such as nanodet-m with \
-            seeded random weights, the one `waycue bench engine` times).
+            seeded random weights, the one `waycue bench engine` times, with --onnx only). \
+            With --onnx and no source, the bundled default model is exported.
 
             A .wcm model takes raw RGB 0-255 letterboxed to its input size (pad 114) and has one \
             output in the DistributionBoxDecoder layout; its name records reg_max, strides and the \
@@ -25,6 +27,7 @@ struct ExportCommand: ParsableCommand {
             Examples:
               waycue export --run runs/default --out default.wcm
               waycue export --run runs/default --checkpoint last --out last.wcm
+              waycue export --onnx --out default.onnx          # the bundled model
               waycue export --onnx --model nanodet.wcm --out nanodet.onnx
               waycue export --onnx --graph nanodet-m --out nanodet-m.onnx --wcm nanodet-m.wcm
               waycue export --onnx --qdq --model nanodet-int8.wcm --out nanodet-int8.onnx
@@ -36,8 +39,8 @@ struct ExportCommand: ParsableCommand {
     var checkpoint: String = "best"
     @Option(help: "A .wcm model to export.")
     var model: String?
-    @Option(help: "Peer ncnn graph name, used when neither --run nor --model is given.")
-    var graph = "nanodet-m"
+    @Option(help: "Peer ncnn graph name (nanodet-m, ...) to export instead of a model (with --onnx).")
+    var graph: String?
     @Option(help: "Path of an ncnn .param file for --graph.")
     var param: String?
     @Flag(help: "Write ONNX instead of .wcm.")
@@ -53,7 +56,10 @@ struct ExportCommand: ParsableCommand {
     var wcm: String?
 
     func validate() throws {
-        if runFolder != nil && model != nil { throw ValidationError("give --run or --model, not both") }
+        if [runFolder != nil, model != nil, graph != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --run, --model and --graph")
+        }
+        if graph != nil && !onnx { throw ValidationError("--graph applies to --onnx only") }
         if !["best", "last"].contains(checkpoint) { throw ValidationError("--checkpoint must be best or last") }
         if qdq && !onnx { throw ValidationError("--qdq applies to --onnx only") }
         if wcm != nil && !onnx { throw ValidationError("--wcm applies to --onnx only (without it, --out is the .wcm)") }
@@ -81,14 +87,19 @@ struct ExportCommand: ParsableCommand {
                     + "\(trained.store.parameterCount) parameters, "
             } else if let model {
                 g = try ModelFile.load(path: model)
-            } else {
+            } else if let graph {
                 let path = try BenchEngineCommand.resolve(graph: graph, param: param)
                 g = try NCNNParamImporter.importGraph(path: path, seed: 42)
+                summary = "peer graph \(graph) with seeded random weights, "
+            } else {
+                // Without a source, the bundled default model (never a random-weight graph).
+                g = try Detector.default().graph
+                summary = "the bundled default model, "
             }
             if onnx {
                 if let wcm { try ModelFile.save(g, to: wcm) }
                 try ONNXExporter.export(g, to: out, qdq: qdq)
-                print("wrote \(out): ONNX, \(g.nodes.count) nodes")
+                print("wrote \(out): ONNX, \(summary)\(g.nodes.count) nodes")
             } else {
                 try ModelFile.save(g, to: out)
                 print("wrote \(out): \(summary)\(String(format: "%.3f", g.flops / 1e9)) GFLOPs")

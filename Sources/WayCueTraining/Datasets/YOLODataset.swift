@@ -287,9 +287,11 @@ public enum YOLODataset {
         }
         // Label files without an image.
         if PathSupport.isDirectory(imagesPath), let probe = images.first ?? Optional(PathSupport.join(imagesPath, "x.jpg")) {
-            let labelsDir = PathSupport.dirname(labelPath(forImage: probe))
+            let labelsDir = labelsDir ?? PathSupport.dirname(labelPath(forImage: probe))
             if labelsDir != imagesPath, let files = PathSupport.list(labelsDir) {
-                for f in files where PathSupport.ext(f) == "txt" && !imageStems.contains(PathSupport.stem(f)) {
+                // Class lists are not label files.
+                let classLists: Set<String> = ["classes.txt", "obj.names", "_darknet.labels"]
+                for f in files where PathSupport.ext(f) == "txt" && !imageStems.contains(PathSupport.stem(f)) && !classLists.contains(f) {
                     let err = DatasetError(.io, file: PathSupport.join(labelsDir, f), reason: "label file has no image")
                     if strict { throw err }
                     dataset.problems.append(err)
