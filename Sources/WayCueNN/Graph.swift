@@ -28,6 +28,9 @@ public enum Op: Sendable {
     case softmax
     /// A standalone activation.
     case activation(Activation)
+    /// Batched matrix product of two run-time tensors: `[n, c, M, K] x [n, c, K, N] ->
+    /// [n, c, M, N]` (every `(n, c)` pair is one product).
+    case matmul
 
     /// Short name for tables and errors.
     public var name: String {
@@ -46,6 +49,7 @@ public enum Op: Sendable {
         case .transpose: "Transpose"
         case .softmax: "Softmax"
         case .activation: "Activation"
+        case .matmul: "MatMul"
         }
     }
 

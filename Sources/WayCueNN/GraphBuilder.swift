@@ -145,6 +145,14 @@ public final class GraphBuilder {
     /// Softmax along the last axis.
     public func softmax(_ x: Value, name: String? = nil) -> Value { add(.softmax, [x], x.shape, name: name) }
 
+    /// Batched matrix product `[n, c, M, K] x [n, c, K, N] -> [n, c, M, N]`.
+    public func matmul(_ a: Value, _ b: Value, name: String? = nil) throws(NNError) -> Value {
+        guard a.shape.n == b.shape.n, a.shape.c == b.shape.c, a.shape.w == b.shape.h else {
+            throw .shapeMismatch(op: "matmul", reason: "\(a.shape) x \(b.shape)")
+        }
+        return add(.matmul, [a, b], TensorShape(n: a.shape.n, c: a.shape.c, h: a.shape.h, w: b.shape.w), name: name)
+    }
+
     /// A standalone activation.
     public func activation(_ x: Value, _ act: Activation, name: String? = nil) -> Value {
         add(.activation(act), [x], x.shape, name: name)

@@ -195,6 +195,7 @@ public final class GraphRunner: @unchecked Sendable {
         case .transpose: Ops.transpose(s.inputs[0], s.output)
         case .softmax: Ops.softmax(s.inputs[0], s.output)
         case .activation(let a): Ops.activation(s.inputs[0], s.output, a)
+        case .matmul: Ops.matmul(s.inputs[0], s.inputs[1], s.output)
         }
     }
 

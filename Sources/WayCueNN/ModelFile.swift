@@ -46,7 +46,7 @@ public enum ModelFile {
             w.u32(UInt32(n.inputs.count)); for i in n.inputs { w.u32(UInt32(i)) }
             w.u32(UInt32(n.output))
             switch n.op {
-            case .input, .concat, .identity, .reshape, .transpose, .softmax: break
+            case .input, .concat, .identity, .reshape, .transpose, .softmax, .matmul: break
             case .conv(let c):
                 let k = c.config
                 for v in [k.inChannels, k.outChannels, k.kernelH, k.kernelW, k.strideH, k.strideW, k.padTop, k.padLeft,
@@ -229,6 +229,7 @@ public enum ModelFile {
             case 10: op = .reshape
             case 11: op = .transpose
             case 12: op = .softmax
+            case 14: op = .matmul
             case 13:
                 let c = try r.u8(field + " activation"), p = try r.f32(field + " activation")
                 guard let a = Activation(code: c, parameter: p) else { throw bad(field + " activation", "unknown code \(c)") }
@@ -276,6 +277,10 @@ public enum ModelFile {
                 case .shuffle(let gr): try need(1); guard gr > 0, ins[0].c % gr == 0 else { throw bad("bad groups") }; expected = ins[0]
                 case .reshape: try need(1); guard ins[0].count == out.count else { throw bad("reshape changes size") }; expected = out
                 case .transpose: try need(1); expected = TensorShape(n: ins[0].n, c: ins[0].c, h: ins[0].w, w: ins[0].h)
+                case .matmul:
+                    try need(2)
+                    guard ins[0].n == ins[1].n, ins[0].c == ins[1].c, ins[0].w == ins[1].h else { throw bad("matmul shapes \(ins[0]) x \(ins[1])") }
+                    expected = TensorShape(n: ins[0].n, c: ins[0].c, h: ins[0].h, w: ins[1].w)
                 }
             } catch {
                 if case .model = error { throw error }
@@ -300,6 +305,7 @@ public enum ModelFile {
         case .reshape: 10
         case .transpose: 11
         case .softmax: 12
+        case .matmul: 14
         case .activation: 13
         }
     }

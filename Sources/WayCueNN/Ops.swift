@@ -298,6 +298,29 @@ public enum Ops {
         }
     }
 
+    /// Batched matrix product: for every `(n, c)`, `y[M x N] = a[M x K] * b[K x N]` (BLAS).
+    public static func matmul(_ a: TensorView, _ b: TensorView, _ y: TensorView) {
+        let m = a.shape.h, k = a.shape.w, n = b.shape.w
+        for i in 0..<(a.shape.n * a.shape.c) {
+            sgemm(m: m, n: n, k: k, a: a.data + i * m * k, lda: k, b: b.data + i * k * n, ldb: n,
+                  c: y.data + i * m * n, ldc: n)
+        }
+    }
+
+    /// Reference batched matrix product (plain loops), for tests.
+    public static func matmulReference(_ a: TensorView, _ b: TensorView, _ y: TensorView) {
+        let m = a.shape.h, k = a.shape.w, n = b.shape.w
+        for i in 0..<(a.shape.n * a.shape.c) {
+            for r in 0..<m {
+                for col in 0..<n {
+                    var s: Float = 0
+                    for t in 0..<k { s += a.data[i * m * k + r * k + t] * b.data[i * k * n + t * n + col] }
+                    y.data[i * m * n + r * n + col] = s
+                }
+            }
+        }
+    }
+
     /// Softmax along the last axis (w).
     public static func softmax(_ x: TensorView, _ y: TensorView) {
         let w = x.shape.w

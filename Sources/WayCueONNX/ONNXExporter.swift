@@ -240,6 +240,7 @@ public enum ONNXExporter {
                     node("Reshape", n.name, [ins[0], s], [out])
                 case .transpose: node("Transpose", n.name, ins, [out], [Self.attr("perm", ints: [0, 1, 3, 2])])
                 case .softmax: node("Softmax", n.name, ins, [out], [Self.attr("axis", int: -1)])
+                case .matmul: node("MatMul", n.name, ins, [out], [])
                 case .activation(let a): activation(a, ins[0], out, n.name)
                 }
             }

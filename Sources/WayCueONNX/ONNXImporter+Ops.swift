@@ -115,6 +115,7 @@ extension ImportSession {
             try define(try output(n), y.value, dims, n)
         case "Transpose": try transpose(n, at)
         case "Softmax": try softmax(n, at)
+        case "MatMul": try matmul(n)
         case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool": try pool(n, at)
         case "Resize", "Upsample": try resize(n, at)
         case "Shape", "Constant", "ConstantOfShape", "Range", "Equal", "Where", "Expand":
@@ -442,6 +443,38 @@ extension ImportSession {
         }
         precondition(cur == Array(perm[lead...]), "transpose sequence did not reach the permutation")
         return v
+    }
+
+    /// MatMul of two tensors of rank >= 2 with the same leading (batch) dims, or a rank-2
+    /// right operand shared by every batch (`[..., M, K] x [K, N]`, as a linear layer does):
+    /// the engine's batched product, batch dims merged.
+    func matmul(_ n: Onnx_NodeProto) throws {
+        let a = try runtime(n, 0), bt = try runtime(n, 1)
+        let out = try output(n)
+        guard a.dims.count >= 2, bt.dims.count >= 2 else { throw unsupported(n, "MatMul of vectors (rank 1): dims \(a.dims) x \(bt.dims)") }
+        let m = a.dims[a.dims.count - 2], k = a.dims[a.dims.count - 1]
+        let k2 = bt.dims[bt.dims.count - 2], cols = bt.dims[bt.dims.count - 1]
+        guard k == k2 else { throw invalid(n, "inner dims differ: \(a.dims) x \(bt.dims)") }
+        let batchA = Array(a.dims.dropLast(2)), batchB = Array(bt.dims.dropLast(2))
+        let outDims: [Int]
+        let av: Value, bv: Value
+        if batchA == batchB || batchA.reduce(1, *) == batchB.reduce(1, *) && batchB.reduce(1, *) == 1 {
+            let batch = batchA.reduce(1, *)
+            av = try view(a.value, TensorShape(n: 1, c: batch, h: m, w: k), out + "#ma")
+            bv = try view(bt.value, TensorShape(n: 1, c: batch, h: k, w: cols), out + "#mb")
+            outDims = batchA + [m, cols]
+        } else if batchB.reduce(1, *) == 1 {
+            // A shared right operand: fold A's batch into its rows.
+            let batch = batchA.reduce(1, *)
+            av = try view(a.value, TensorShape(n: 1, c: 1, h: batch * m, w: k), out + "#ma")
+            bv = try view(bt.value, TensorShape(n: 1, c: 1, h: k, w: cols), out + "#mb")
+            outDims = batchA + [m, cols]
+        } else {
+            throw unsupported(n, "MatMul broadcasting batch dims \(batchA) against \(batchB)")
+        }
+        do {
+            try define(out, try b.matmul(av, bv, name: nm(out)), outDims, n)
+        } catch let e as NNError { throw ONNXError.engine(node: nodeName(n), e) }
     }
 
     func softmax(_ n: Onnx_NodeProto, _ at: Attributes) throws {

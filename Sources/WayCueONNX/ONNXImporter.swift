@@ -30,7 +30,7 @@ public enum ONNXImporter {
     public static let supportedOperators: [String] = [
         "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape",
         "Conv", "DequantizeLinear", "Div", "Dropout", "Equal", "Expand", "Flatten", "Gather", "GlobalAveragePool", "GlobalMaxPool",
-        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "Max", "MaxPool", "Mul", "Pow", "QuantizeLinear", "Range", "Relu",
+        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "Max", "MaxPool", "Mul", "Pow", "QuantizeLinear", "Range", "Relu",
         "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Split", "Squeeze", "Sub", "Transpose",
         "Unsqueeze", "Upsample", "Where",
     ]
