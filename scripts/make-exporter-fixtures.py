@@ -5,7 +5,10 @@ Ultralytics (AGPL-3.0) is run here as a tool to produce test files: none of its 
 weights enters WayCue. Models are built from Ultralytics' model yaml with random weights
 (nothing is downloaded), scaled down (width 0.0625) so the committed files stay small, with
 3 classes, at 320x320:
-  - YOLOv8 at opsets 11, 12, 17 and 20, and YOLO11 at opset 17.
+  - YOLOv8 at opsets 11, 17 and 20, and YOLO11 at opset 17;
+and torchvision's MobileNetV3-Small (width 0.25, 10 classes, 224x224) written by today's
+default `torch.onnx.export` (the dynamo exporter: opset 18+, weights as external data beside
+the model, squeeze-excite Mul between two run-time tensors, ReduceMean, Gemm).
 For each: `<name>.onnx` and ONNX Runtime's output `<name>.out.f32` (float32, little-endian)
 on the input x[i] = (sin(0.013 i) + 1) / 2 over the flat [1, 3, 320, 320] tensor (what the
 model sees, RGB/255 in [0, 1]; the test makes the same input), listed in `exporters.json`
@@ -58,6 +61,26 @@ def main():
             cases.append({"name": name, "family": family, "opset": opset, "layout": "yolov8", "classes": ["red", "green", "pole"],
                           "input_dims": list(x.shape), "output_dims": list(y.shape), "bytes": os.path.getsize(dst)})
             print(name, y.shape, os.path.getsize(dst), "bytes", flush=True)
+    # torchvision MobileNetV3-Small through the default exporter.
+    import torchvision
+    torch.manual_seed(3)
+    m = torchvision.models.mobilenet_v3_small(weights=None, width_mult=0.25, num_classes=10).eval()
+    name = "mobilenetv3s_torch_default"
+    dst = os.path.join(a.out, name + ".onnx")
+    for old in (dst, dst + ".data"):
+        if os.path.exists(old):
+            os.remove(old)
+    x = ((np.sin(np.arange(3 * 224 * 224, dtype=np.float64) * 0.013) + 1) / 2).astype(np.float32).reshape(1, 3, 224, 224)
+    torch.onnx.export(m, (torch.from_numpy(x),), dst, external_data=True)
+    sess = ort.InferenceSession(dst, providers=["CPUExecutionProvider"])
+    y = sess.run(None, {sess.get_inputs()[0].name: x})[0].astype(np.float32)
+    y.astype("<f4").tofile(os.path.join(a.out, name + ".out.f32"))
+    import onnx
+    mo = onnx.load(dst, load_external_data=False)
+    cases.append({"name": name, "family": "torchvision", "opset": mo.opset_import[0].version, "layout": "none", "classes": [],
+                  "input_dims": list(x.shape), "output_dims": list(y.shape), "bytes": os.path.getsize(dst),
+                  "external_data": sum(1 for t in mo.graph.initializer if t.data_location == 1)})
+    print(name, y.shape, os.path.getsize(dst), "bytes +", os.path.getsize(dst + ".data") if os.path.exists(dst + ".data") else 0, flush=True)
     manifest = {"exporter": "ultralytics " + __import__("ultralytics").__version__, "torch": torch.__version__,
                 "onnxruntime": ort.__version__, "cases": cases}
     with open(os.path.join(a.out, "exporters.json"), "w") as f:

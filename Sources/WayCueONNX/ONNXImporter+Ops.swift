@@ -115,7 +115,10 @@ extension ImportSession {
             try define(try output(n), y.value, dims, n)
         case "Transpose": try transpose(n, at)
         case "Softmax": try softmax(n, at)
-        case "MatMul": try matmul(n)
+        case "MatMul":
+            if case .constant? = try symbol(n, 1) { try gemm(n, at, matmul: true) } else { try matmul(n) }
+        case "Gemm": try gemm(n, at, matmul: false)
+        case "ReduceMean": try reduceMean(n, at)
         case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool": try pool(n, at)
         case "Resize", "Upsample": try resize(n, at)
         case "Shape", "Constant", "ConstantOfShape", "Range", "Equal", "Where", "Expand":
@@ -199,10 +202,8 @@ extension ImportSession {
         guard let a = try symbol(n, 0), let c = try symbol(n, 1) else { throw invalid(n, "needs 2 inputs") }
         let out = try output(n)
         switch (a, c) {
-        case (.runtime(let x), .runtime(let y)):
-            guard x.dims == y.dims else {
-                throw unsupported(n, "broadcasting between two run-time tensors (\(x.dims) and \(y.dims))")
-            }
+        case (.runtime(let x0), .runtime(let y0)):
+            let (x, y) = try broadcastRuntime(x0, y0, n, out)
             let op: Ops.Binary
             switch n.opType {
             case "Add": op = .add
@@ -443,6 +444,97 @@ extension ImportSession {
         }
         precondition(cur == Array(perm[lead...]), "transpose sequence did not reach the permutation")
         return v
+    }
+
+    /// Two run-time operands of a binary op, made the same shape: a per-channel operand
+    /// (`[N, C, 1, 1]` against `[N, C, H, W]`, as in a squeeze-excite block) is expanded by a
+    /// nearest-neighbour resize. The operands come back in their order, except that the
+    /// larger one comes first for commutative ops.
+    func broadcastRuntime(_ a: RuntimeTensor, _ c: RuntimeTensor, _ n: Onnx_NodeProto, _ out: String) throws -> (RuntimeTensor, RuntimeTensor) {
+        if a.dims == c.dims { return (a, c) }
+        let big: RuntimeTensor, small: RuntimeTensor
+        if a.dims.count == 4, c.dims.count == 4, Array(a.dims[2...]) == [1, 1], n.opType != "Sub" {
+            big = c; small = a
+        } else {
+            big = a; small = c
+        }
+        guard big.dims.count == 4, small.dims.count == 4, Array(small.dims[2...]) == [1, 1], Array(small.dims[..<2]) == Array(big.dims[..<2]) else {
+            throw unsupported(n, "broadcasting between two run-time tensors (\(a.dims) and \(c.dims)); only [N, C, 1, 1] against [N, C, H, W]")
+        }
+        let v = try view(small.value, TensorShape(n: 1, c: small.dims[0] * small.dims[1], h: 1, w: 1), out + "#bc")
+        let grown: Value
+        do {
+            grown = try b.resize(v, height: big.dims[2], width: big.dims[3], mode: .nearest, name: out + "#bcast")
+        } catch { throw ONNXError.engine(node: nodeName(n), error) }
+        return (big, RuntimeTensor(value: grown, dims: big.dims))
+    }
+
+    /// `Gemm` (`alpha * A' B' + beta * C`) and `MatMul` with a constant right operand: a 1x1
+    /// convolution over A's rows (A is `[M, K]`, or `[..., M, K]` for MatMul; rows become
+    /// columns of a `[1, K, 1, M]` view through a transpose when M > 1).
+    func gemm(_ n: Onnx_NodeProto, _ at: Attributes, matmul: Bool) throws {
+        let a = try runtime(n, 0)
+        guard let w = try constant(n, 1, "weight B") else { throw invalid(n, "weight B missing") }
+        let out = try output(n)
+        guard a.dims.count >= 2, w.dims.count == 2 else { throw unsupported(n, "A dims \(a.dims), B dims \(w.dims) (need A of rank >= 2 and a 2-D B)") }
+        let transA = !matmul && at.int("transA", 0) != 0, transB = !matmul && at.int("transB", 0) != 0
+        guard !(transA && a.dims.count != 2) else { throw invalid(n, "transA needs a 2-D A") }
+        let alpha = matmul ? 1 : at.float("alpha", 1), beta = matmul ? 1 : at.float("beta", 1)
+        let k = transA ? a.dims[0] : a.dims[a.dims.count - 1]
+        let m = transA ? a.dims[1] : a.dims.dropLast().reduce(1, *)
+        let (kb, cols) = transB ? (w.dims[1], w.dims[0]) : (w.dims[0], w.dims[1])
+        guard k == kb else { throw invalid(n, "inner dims differ: A \(a.dims) B \(w.dims) (transA \(transA), transB \(transB))") }
+        // Weights [cols][k] for the convolution.
+        let wf = w.floats
+        var weights = [Float](repeating: 0, count: cols * k)
+        for o in 0..<cols { for i in 0..<k { weights[o * k + i] = alpha * (transB ? wf[o * k + i] : wf[i * cols + o]) } }
+        var bias = [Float](repeating: 0, count: cols)
+        if !matmul, let c = try constant(n, 2, "bias C") {
+            guard let e = c.expanded(to: [cols]) ?? (c.count == cols ? c : nil) else {
+                throw unsupported(n, "bias C of dims \(c.dims) (only a scalar or one value per output column)")
+            }
+            bias = e.floats.map { beta * $0 }
+        } else if matmul, n.input.count > 2 {
+            throw invalid(n, "MatMul takes two inputs")
+        }
+        do {
+            // Rows of A as the columns of a [1, k, 1, m] tensor.
+            var x: Value
+            if transA || m == 1 {
+                x = try view(a.value, TensorShape(n: 1, c: k, h: 1, w: m), out + "#ga")
+            } else {
+                x = b.transpose(try view(a.value, TensorShape(n: 1, c: 1, h: m, w: k), out + "#ga"), name: out + "#gat")
+                x = try view(x, TensorShape(n: 1, c: k, h: 1, w: m), out + "#gav")
+            }
+            let conv = try Conv2D(config: Conv2DConfig(inChannels: k, outChannels: cols, kernel: 1), weights: weights, bias: bias)
+            var y = try b.conv(x, conv, name: m == 1 ? nm(out) : out + "#gc")
+            let outDims = matmul ? Array(a.dims.dropLast()) + [cols] : [m, cols]
+            if m > 1 {
+                y = b.transpose(try view(y, TensorShape(n: 1, c: 1, h: cols, w: m), out + "#gy"), name: nm(out))
+            }
+            try define(out, y, outDims, n)
+        } catch let e as NNError { throw ONNXError.engine(node: nodeName(n), e) }
+    }
+
+    /// ReduceMean over the two spatial axes of a 4-D tensor (a global average pool), with or
+    /// without keepdims; axes from the attribute (opset < 18) or the second input.
+    func reduceMean(_ n: Onnx_NodeProto, _ at: Attributes) throws {
+        let x = try runtime(n, 0)
+        let out = try output(n)
+        var axes = at.ints("axes")
+        if axes == nil, n.input.count > 1, !n.input[1].isEmpty {
+            guard let c = try constant(n, 1, "axes") else { throw invalid(n, "axes missing") }
+            axes = c.values.map { Int($0) }
+        }
+        let r = x.dims.count
+        let norm = Set((axes ?? Array(0..<r)).map { $0 < 0 ? $0 + r : $0 })
+        guard r == 4, norm == [2, 3] else { throw unsupported(n, "ReduceMean over axes \(axes ?? []) of dims \(x.dims) (only the two spatial axes of a 4-D tensor)") }
+        let keep = at.int("keepdims", 1) != 0
+        do {
+            let v = try view(x.value, TensorShape(n: 1, c: x.dims[0] * x.dims[1], h: x.dims[2], w: x.dims[3]), out + "#rm")
+            let p = try b.pool(v, PoolConfig(kind: .average, kernel: 1, stride: 1, global: true), name: nm(out))
+            try define(out, p, keep ? [x.dims[0], x.dims[1], 1, 1] : [x.dims[0], x.dims[1]], n)
+        } catch let e as NNError { throw ONNXError.engine(node: nodeName(n), e) }
     }
 
     /// MatMul of two tensors of rank >= 2 with the same leading (batch) dims, or a rank-2

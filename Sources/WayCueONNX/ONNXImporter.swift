@@ -30,7 +30,7 @@ public enum ONNXImporter {
     public static let supportedOperators: [String] = [
         "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "ConstantOfShape",
         "Conv", "DequantizeLinear", "Div", "Dropout", "Equal", "Expand", "Flatten", "Gather", "GlobalAveragePool", "GlobalMaxPool",
-        "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "Max", "MaxPool", "Mul", "Pow", "QuantizeLinear", "Range", "Relu",
+        "Gemm", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul", "Max", "MaxPool", "Mul", "Pow", "QuantizeLinear", "Range", "ReduceMean", "Relu",
         "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Split", "Squeeze", "Sub", "Transpose",
         "Unsqueeze", "Upsample", "Where",
     ]
@@ -78,10 +78,50 @@ public enum ONNXImporter {
         }
         guard let version = opset else { throw .invalidModel("\(file): no ai.onnx opset import") }
         guard supportedOpsets.contains(version) else { throw .unsupportedOpset(domain: "", version: version) }
-        let session = ImportSession(graph: model.graph, opset: version, options: options)
+        var graph = model.graph
+        if graph.initializer.contains(where: { $0.dataLocation == .external }) {
+            try loadExternalData(&graph, modelFile: file)
+        }
+        let session = ImportSession(graph: graph, opset: version, options: options)
         var g = try session.run()
         g.classNames = classNames(metadata: model.metadataProps.map { ($0.key, $0.value) })
         return g
+    }
+
+    /// Reads initializers stored as ONNX external data (`location`, `offset`, `length`, as
+    /// `torch.onnx.export` writes weights over its size limit and by default since its dynamo
+    /// exporter) from files beside the model. Locations must stay inside the model's folder.
+    static func loadExternalData(_ graph: inout Onnx_GraphProto, modelFile: String) throws(ONNXError) {
+        guard modelFile != "<onnx>", FileManager.default.fileExists(atPath: modelFile) else {
+            throw .invalidModel("\(modelFile): the model keeps its weights in external data files; import it from its path (the data files must be beside it)")
+        }
+        let dir = URL(fileURLWithPath: modelFile).deletingLastPathComponent()
+        var cache: [String: Data] = [:]
+        for i in graph.initializer.indices where graph.initializer[i].dataLocation == .external {
+            let t = graph.initializer[i]
+            var kv: [String: String] = [:]
+            for e in t.externalData { kv[e.key] = e.value }
+            guard let loc = kv["location"], !loc.isEmpty, !loc.hasPrefix("/"), !loc.split(separator: "/").contains("..") else {
+                throw .invalidModel("tensor '\(t.name)': external data location '\(kv["location"] ?? "")' must be a file beside the model")
+            }
+            if cache[loc] == nil {
+                let path = dir.appendingPathComponent(loc).path
+                guard let d = FileManager.default.contents(atPath: path) else {
+                    throw .io(file: path, reason: "cannot read the external data of tensor '\(t.name)'")
+                }
+                guard d.count <= maxFileBytes else { throw .io(file: path, reason: "file over \(maxFileBytes) bytes") }
+                cache[loc] = d
+            }
+            let data = cache[loc]!
+            let offset = Int(kv["offset"] ?? "0") ?? -1
+            let length = kv["length"].map { Int($0) ?? -1 } ?? (data.count - max(offset, 0))
+            guard offset >= 0, length >= 0, offset <= data.count, length <= data.count - offset else {
+                throw .invalidModel("tensor '\(t.name)': external data offset \(offset) length \(length) outside \(loc) (\(data.count) bytes)")
+            }
+            graph.initializer[i].rawData = data.subdata(in: offset..<(offset + length))
+            graph.initializer[i].externalData = []
+            graph.initializer[i].dataLocation = .default
+        }
     }
 
     /// Class names from a model's metadata: WayCue's `class_names` (one per line) or

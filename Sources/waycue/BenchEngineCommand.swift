@@ -183,16 +183,18 @@ struct BenchEngineCommand: ParsableCommand {
             print("all ungrouped convs: ours \(format3(oursTotal * 1000)) ms, raw sgemm \(format3(blasTotal * 1000)) ms, "
                   + "ours reaches \(format3(blasTotal / oursTotal * 100))% of sgemm GFLOP/s")
         }
+        // What was timed: the model file when one was given, else the peer graph.
+        let timed = model.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? graph
         if json {
             print("""
-                {"engine":"waycue","graph":"\(graph)","size":\(size),"threads":\(threads),"precision":"\(precision)",\
+                {"engine":"waycue","graph":"\(timed)","size":\(size),"threads":\(threads),"precision":"\(precision)",\
                 "runs":\(runs),"median_ms":\(format3(median)),"p90_ms":\(format3(p90)),"min_ms":\(format3(times[0])),\
                 "allocations_per_run":\(allocs),"peak_rss_mb":\(format3(rssMB)),"gflop":\(format3(gflop)),\
                 "planned_mb":\(format3(Double(runner.plannedBytes) / 1048576)),"int8_convs":\(quantized),\
                 "int8_kernel":"\(Int8Kernels.name)","blas_core":"\(BLASInfo.coreName)"\(int8Error)}
                 """)
         } else {
-            print("\(graph) \(size)x\(size) \(precision) \(threads) thread(s): median \(format3(median)) ms, p90 \(format3(p90)) ms, "
+            print("\(timed) \(size)x\(size) \(precision) \(threads) thread(s): median \(format3(median)) ms, p90 \(format3(p90)) ms, "
                   + "\(allocs) allocations/run, peak RSS \(format3(rssMB)) MB, \(format3(gflop)) GFLOP")
         }
     }

@@ -6,8 +6,9 @@ import WayCueNN
 @testable import WayCueONNX
 
 /// Models written by other projects' own exporters (scripts/make-exporter-fixtures.py:
-/// Ultralytics YOLOv8 at several opsets and YOLO11, random weights, scaled down), against
-/// ONNX Runtime's outputs stored beside them.
+/// Ultralytics YOLOv8 at several opsets and YOLO11, and torchvision's MobileNetV3-Small
+/// through today's default torch exporter, with its weights as external data; random
+/// weights, scaled down), against ONNX Runtime's outputs stored beside them.
 @Suite("Other exporters' models")
 struct ExporterFixtureTests {
     struct Case: Decodable {
@@ -15,6 +16,7 @@ struct ExporterFixtureTests {
         var opset: Int
         var layout: String
         var classes: [String]
+        var input_dims: [Int]
         var output_dims: [Int]
     }
     struct Manifest: Decodable { var cases: [Case] }
@@ -35,20 +37,25 @@ struct ExporterFixtureTests {
     static func input(count: Int) -> [Float] { (0..<count).map { Float((sin(Double($0) * 0.013) + 1) / 2) } }
 
     @Test func manifestHasTheExporters() {
-        #expect(Self.cases.count >= 4)
+        #expect(Self.cases.count >= 5)
     }
 
     @Test(arguments: cases)
     func importsRunsLikeONNXRuntimeAndIsADetector(_ name: String) throws {
         let c = try load(name)
         var graph = try ONNXImporter.importModel(path: "\(Self.dir)/\(name).onnx")
-        #expect(graph.classNames == c.classes, "class names from the Ultralytics metadata")
+        #expect(graph.classNames == c.classes, "class names from the Ultralytics metadata (none for the classifier)")
         let ref = try readFloats("\(Self.dir)/\(name).out.f32")
-        let x = Self.input(count: 3 * 320 * 320)
+        let x = Self.input(count: c.input_dims.reduce(1, *))
         for threads in [1, 2] {
             let out = try #require(try runGraph(graph, input: x, threads: threads).values.first)
             let err = relativeError(out, ref)
             #expect(err < 1e-3, "\(name) (\(threads) threads): max relative error \(err)")
+        }
+        if c.layout == "none" {
+            // A classifier (torchvision MobileNetV3 from the default exporter): no detection head.
+            #expect(DetectionHeadDescription.infer(from: graph) == nil)
+            return
         }
         // The head is recognised and stored; the model then runs as a detector.
         let d = try #require(DetectionHeadDescription.infer(from: graph))
@@ -67,5 +74,36 @@ struct ExporterFixtureTests {
         } } }
         let direct = try #require(try runGraph(reloaded, input: planes).values.first)
         #expect(relativeError(try detector.rawOutput(letterboxed: image), direct) < 1e-5)
+    }
+}
+
+@Suite("External data")
+struct ExternalDataTests {
+    @Test func importFromBytesSaysTheDataFilesAreNeeded() throws {
+        let path = ExporterFixtureTests.dir + "/mobilenetv3s_torch_default.onnx"
+        #expect {
+            try ONNXImporter.importModel(bytes: try readBytes(path))
+        } throws: { e in "\(e)".contains("external data") }
+    }
+
+    @Test func locationsOutsideTheModelFolderOrBeyondTheFileAreRefused() throws {
+        let src = ExporterFixtureTests.dir + "/mobilenetv3s_torch_default.onnx"
+        let dir = NSTemporaryDirectory() + "waycue-ext-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: src + ".data", toPath: dir + "/mobilenetv3s_torch_default.onnx.data")
+        for (key, value) in [("location", "../../etc/passwd"), ("location", "/etc/passwd"), ("offset", "99999999"), ("length", "-5")] {
+            var m = try Onnx_ModelProto(serializedBytes: try readBytes(src))
+            let i = try #require(m.graph.initializer.firstIndex { $0.dataLocation == .external })
+            if let k = m.graph.initializer[i].externalData.firstIndex(where: { $0.key == key }) {
+                m.graph.initializer[i].externalData[k].value = value
+            } else {
+                var e = Onnx_StringStringEntryProto(); e.key = key; e.value = value
+                m.graph.initializer[i].externalData.append(e)
+            }
+            let path = dir + "/m.onnx"
+            try Data(try m.serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: path))
+            #expect(throws: ONNXError.self, "\(key)=\(value)") { try ONNXImporter.importModel(path: path) }
+        }
     }
 }
