@@ -119,3 +119,54 @@ extension Array {
         for i in stride(from: count - 1, to: 0, by: -1) { swapAt(i, Int(rng.next() % UInt64(i + 1))) }
     }
 }
+
+/// Structural mutations of the operators other exporters brought in (MatMul and general
+/// Transpose from YOLO11/YOLOv8, Gemm, ReduceMean and run-time broadcasting from torch's
+/// MobileNetV3): typed errors or valid graphs, never a crash.
+@Suite struct ExporterOperatorFuzzTests {
+    func seeds() throws -> [(String, Onnx_ModelProto)] {
+        let dir = ExporterFixtureTests.dir
+        let yolo = try Onnx_ModelProto(serializedBytes: try readBytes(dir + "/yolo11t_opset17.onnx"))
+        let v8 = try Onnx_ModelProto(serializedBytes: try readBytes(dir + "/yolov8t_opset11.onnx"))
+        var mnv3 = try Onnx_ModelProto(serializedBytes: try readBytes(dir + "/mobilenetv3s_torch_default.onnx"))
+        try ONNXImporter.loadExternalData(&mnv3.graph, modelFile: dir + "/mobilenetv3s_torch_default.onnx")
+        return [("yolo11", yolo), ("yolov8-opset11", v8), ("mobilenetv3", mnv3)]
+    }
+
+    @Test func mutatedNewOperatorsGiveTypedErrors() throws {
+        var rng = SplitMix64(seed: 0x0E23)
+        var tried = 0
+        for (name, base) in try seeds() {
+            let targets = base.graph.node.indices.filter { ["MatMul", "Transpose", "Gemm", "ReduceMean", "Mul", "Add"].contains(base.graph.node[$0].opType) }
+            #expect(!targets.isEmpty, "\(name)")
+            for i in 0..<24 {
+                var m = base
+                let k = targets[Int(rng.next() % UInt64(targets.count))]
+                switch i % 6 {
+                case 0: m.graph.node[k].input.reverse()                                 // operands swapped
+                case 1: m.graph.node[k].input = Array(m.graph.node[k].input.prefix(1))    // one operand missing
+                case 2:                                                                  // wild attributes
+                    for j in m.graph.node[k].attribute.indices {
+                        m.graph.node[k].attribute[j].ints = [5, -9, Int64.max]
+                        m.graph.node[k].attribute[j].i = Int64.min
+                        m.graph.node[k].attribute[j].f = .infinity
+                    }
+                case 3:                                                                  // perm / axes attribute added
+                    var a = Onnx_AttributeProto(); a.name = i % 2 == 0 ? "perm" : "axes"; a.type = .ints; a.ints = [3, 3, 0]
+                    m.graph.node[k].attribute.append(a)
+                case 4: if m.graph.node[k].input.count > 1 { m.graph.node[k].input[1] = m.graph.node[k].input[0] }   // self product
+                default: m.graph.node[k].attribute.removeAll()                           // defaults
+                }
+                let bytes: [UInt8] = try m.serializedBytes()
+                do {
+                    let g = try ONNXImporter.importModel(bytes: bytes, file: "fuzz.onnx")
+                    #expect((try? g.validate()) != nil)
+                } catch {
+                    #expect(!error.description.isEmpty)
+                }
+                tried += 1
+            }
+        }
+        #expect(tried == 72)
+    }
+}
