@@ -79,7 +79,7 @@ function fillLegend() {
   S.classes.forEach((c, i) => {
     const li = document.createElement("li");
     li.innerHTML = `<span class="swatch" style="background:${COLORS[i % COLORS.length]}"></span>`;
-    li.appendChild(document.createTextNode(`${c}  (${i < 10 ? i : "Shift+" + (i - 10)})`));
+    li.appendChild(document.createTextNode(i < 10 ? c : `${c}  (Shift+${i - 10})`));
     ol.appendChild(li);
     const o = document.createElement("option"); o.value = i; o.textContent = `${i} ${c}`; bc.appendChild(o);
   });
