@@ -83,6 +83,23 @@ public struct DetectionHeadDescription: Codable, Sendable, Hashable {
         return nil
     }
 
+    /// The description of the graph's single output read as `layout` (when shape inference
+    /// does not recognise it, or picks another layout): classes follow from the output's size
+    /// and the layout's cells (strides 8, 16, 32, and 64 for NanoDet-Plus); nil when the size
+    /// does not fit the layout.
+    public static func forced(_ layout: Layout, graph: Graph) -> DetectionHeadDescription? {
+        guard graph.outputs.count == 1, let input = graph.inputs.first.map({ graph.values[$0].shape }) else { return nil }
+        let v = graph.values[graph.outputs[0]]
+        let strides = layout == .nanodetPlus ? [8, 16, 32, 64] : [8, 16, 32]
+        var cells = strides.reduce(0) { $0 + ((input.w + $1 - 1) / $1) * ((input.h + $1 - 1) / $1) }
+        if layout == .yolov5 { cells *= 3 }
+        let extra = layout == .nanodetPlus ? 32 : layout == .yolov8 ? 4 : 5
+        guard v.shape.count % cells == 0, v.shape.count / cells > extra else { return nil }
+        return DetectionHeadDescription(layout: layout, output: v.name, classCount: v.shape.count / cells - extra,
+                                        regMax: layout == .nanodetPlus ? 7 : 0, strides: strides, scoresAreProbabilities: true,
+                                        inputWidth: input.w, inputHeight: input.h)
+    }
+
     /// The detector's head description with the usual input preparation of the exporter that
     /// writes this layout (Ultralytics: RGB / 255, letterbox 114; NanoDet-Plus: BGR with its
     /// mean and std, stretched), unless `input` is given. NanoDet-Plus centres its cells on

@@ -86,10 +86,13 @@ struct ImportCommand: ParsableCommand {
         }
         // The detection head: WayCue's own is kept as it is; others are recognised from their shape.
         var head: ModelHead? = graph.outputs.count == 1 ? ModelHead(valueName: graph.values[graph.outputs[0]].name) : nil
-        if head == nil, layout != "none", var d = DetectionHeadDescription.infer(from: graph) {
-            if layout != "auto", let forced = DetectionHeadDescription.Layout(rawValue: layout), forced != d.layout {
-                d.layout = forced
-            }
+        let forcedLayout = DetectionHeadDescription.Layout(rawValue: layout)
+        let described = forcedLayout.map { DetectionHeadDescription.forced($0, graph: graph) } ?? DetectionHeadDescription.infer(from: graph)
+        if let forcedLayout, described == nil {
+            print("error: the output's size does not fit a \(forcedLayout.rawValue) head at this input size")
+            throw ExitCode(2)
+        }
+        if head == nil, layout != "none", let d = described {
             var input: InputNormalization?
             if mean != nil || std != nil || bgr || resize != nil || pad != nil {
                 var n = d.modelHead().input

@@ -60,6 +60,8 @@ struct ExporterFixtureTests {
         // The head is recognised and stored; the model then runs as a detector.
         let d = try #require(DetectionHeadDescription.infer(from: graph))
         #expect(d.layout.rawValue == c.layout && d.classCount == c.classes.count)
+        #expect(DetectionHeadDescription.forced(.yolov8, graph: graph) == d)
+        #expect(DetectionHeadDescription.forced(.nanodetPlus, graph: graph) == nil)
         DetectionHeadDescription.store(d.modelHead(), output: d.output, in: &graph)
         let reloaded = try ModelFile.decode(ModelFile.encode(graph))
         let detector = try Detector(model: reloaded)
