@@ -1,0 +1,147 @@
+// fp32 GEMM with weights packed once into 8-row panels: the engine's own kernel for 1x1 and
+// im2col convolutions, with bias and activation fused into the store. Micro-kernel 8 x 8:
+// AArch64 NEON fma by lane (16 accumulators, 2 weight and 2 input registers); elsewhere one
+// plain C body of the same tile that the compiler vectorises (cloned per ISA on x86-64 ELF).
+#include "CWayCueKernels.h"
+#include <string.h>
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+#if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
+#define WC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define WC_CLONES
+#endif
+
+size_t wc_sgemm_packed_a_size(long M, long K) { return (size_t)((M + 7) / 8 * 8 * K); }
+
+void wc_sgemm_pack_a(const float *a, long M, long K, long lda, float *packed) {
+    for (long p = 0; p < (M + 7) / 8; p++) {
+        float *dst = packed + p * 8 * K;
+        for (long k = 0; k < K; k++)
+            for (int r = 0; r < 8; r++) {
+                long m = p * 8 + r;
+                dst[k * 8 + r] = m < M ? a[m * lda + k] : 0.f;
+            }
+    }
+}
+
+static inline float wc_sg_act(float y, int act, float a0, float a1) {
+    switch (act) {
+    case 1: return y > 0.f ? y : 0.f;
+    case 2: return y > 0.f ? y : y * a0;
+    case 3: return y < a0 ? a0 : (y > a1 ? a1 : y);
+    default: return y;
+    }
+}
+
+// Writes rows [m, m + rows) x columns [0, cols) of an 8 x 8 tile t (row-major) with bias + act.
+static inline void wc_sg_store(const float *t, long m, int rows, long cols, const float *bias,
+                               int act, float a0, float a1, float *c, long ldc) {
+    for (int r = 0; r < rows; r++) {
+        float b = bias ? bias[m + r] : 0.f;
+        float *o = c + (m + r) * ldc;
+        for (long j = 0; j < cols; j++) o[j] = wc_sg_act(t[r * 8 + j] + b, act, a0, a1);
+    }
+}
+
+// Portable tile: t[8][8] = panel(K x 8)^T * B[K][n .. n + cols) (cols <= 8; missing columns 0).
+static inline void wc_sg_tile_c(const float *pa, long K, const float *b, long ldb, long cols,
+                                float *restrict t) {
+    float acc[8][8];
+    memset(acc, 0, sizeof acc);
+    if (cols == 8) {
+        for (long k = 0; k < K; k++) {
+            const float *restrict br = b + k * ldb;
+            const float *restrict ar = pa + k * 8;
+            for (int r = 0; r < 8; r++)
+                for (int j = 0; j < 8; j++) acc[r][j] += ar[r] * br[j];
+        }
+    } else {
+        for (long k = 0; k < K; k++) {
+            const float *br = b + k * ldb;
+            const float *ar = pa + k * 8;
+            for (int r = 0; r < 8; r++)
+                for (long j = 0; j < cols; j++) acc[r][j] += ar[r] * br[j];
+        }
+    }
+    memcpy(t, acc, sizeof acc);
+}
+
+#if defined(__aarch64__)
+// NEON 8 x 8 tile, full 8 columns only.
+static inline void wc_sg_tile_neon(const float *pa, long K, const float *b, long ldb,
+                                   float *restrict t) {
+    float32x4_t c[8][2];
+    for (int r = 0; r < 8; r++) c[r][0] = c[r][1] = vdupq_n_f32(0.f);
+    for (long k = 0; k < K; k++) {
+        float32x4_t b0 = vld1q_f32(b + k * ldb), b1 = vld1q_f32(b + k * ldb + 4);
+        float32x4_t alo = vld1q_f32(pa + k * 8), ahi = vld1q_f32(pa + k * 8 + 4);
+#define WC_SG_ROW(r, av, lane)                                                                   \
+        c[r][0] = vfmaq_laneq_f32(c[r][0], b0, av, lane);                                        \
+        c[r][1] = vfmaq_laneq_f32(c[r][1], b1, av, lane);
+        WC_SG_ROW(0, alo, 0) WC_SG_ROW(1, alo, 1) WC_SG_ROW(2, alo, 2) WC_SG_ROW(3, alo, 3)
+        WC_SG_ROW(4, ahi, 0) WC_SG_ROW(5, ahi, 1) WC_SG_ROW(6, ahi, 2) WC_SG_ROW(7, ahi, 3)
+#undef WC_SG_ROW
+    }
+    for (int r = 0; r < 8; r++) {
+        vst1q_f32(t + r * 8, c[r][0]);
+        vst1q_f32(t + r * 8 + 4, c[r][1]);
+    }
+}
+#endif
+
+const char *wc_sgemm_packed_kernel_name(void) {
+#if defined(__aarch64__)
+    return "neon-fma-8x8";
+#else
+    return "c-8x8";
+#endif
+}
+
+WC_CLONES
+void wc_sgemm_packed_compute(const float *packedA, long M, long K, const float *b, long ldb,
+                             long n0, long n1, const float *bias, int act, float a0, float a1,
+                             float *c, long ldc) {
+    float t[64];
+    for (long n = n0; n < n1; n += 8) {
+        long cols = n1 - n < 8 ? n1 - n : 8;
+        for (long p = 0; p < (M + 7) / 8; p++) {
+            const float *pa = packedA + p * 8 * K;
+#if defined(__aarch64__)
+            if (cols == 8) wc_sg_tile_neon(pa, K, b + n, ldb, t);
+            else wc_sg_tile_c(pa, K, b + n, ldb, cols, t);
+#else
+            wc_sg_tile_c(pa, K, b + n, ldb, cols, t);
+#endif
+            int rows = M - p * 8 < 8 ? (int)(M - p * 8) : 8;
+            wc_sg_store(t, p * 8, rows, cols, bias, act, a0, a1, c + n, ldc);
+        }
+    }
+}
+
+typedef struct {
+    const float *pa; long M, N, K; const float *b; long ldb; const float *bias; int act;
+    float a0, a1; float *c; long ldc, tasks, blocks;
+} wc_sgp_job;
+
+static void wc_sgp_task(void *ctx, long t) {
+    wc_sgp_job *j = (wc_sgp_job *)ctx;
+    long chunk = (j->blocks + j->tasks - 1) / j->tasks;
+    long b0 = t * chunk, b1 = b0 + chunk < j->blocks ? b0 + chunk : j->blocks;
+    long n0 = b0 * 8, n1 = b1 * 8 < j->N ? b1 * 8 : j->N;
+    if (n0 < n1)
+        wc_sgemm_packed_compute(j->pa, j->M, j->K, j->b, j->ldb, n0, n1, j->bias, j->act, j->a0,
+                                j->a1, j->c, j->ldc);
+}
+
+void wc_mt_sgemm_packed(wc_pool *pool, const float *packedA, long M, long N, long K,
+                        const float *b, long ldb, const float *bias, int act, float a0, float a1,
+                        float *c, long ldc) {
+    long blocks = (N + 7) / 8;
+    long threads = wc_pool_threads(pool);
+    long tasks = 2.0 * M * N * K < 2e6 ? 1 : (threads < blocks ? threads : blocks);
+    wc_sgp_job j = {packedA, M, N, K, b, ldb, bias, act, a0, a1, c, ldc, tasks, blocks};
+    wc_pool_run(pool, tasks, wc_sgp_task, &j);
+}
