@@ -264,6 +264,25 @@ static void test_mt_qgemm(wc_pool *pool) {
     free(w); free(x); free(packed); free(a); free(b);
 }
 
+// MARK: pool: every task of every job runs exactly once, including jobs that make the caller
+// sleep (uneven task lengths) and jobs issued back to back.
+static void pool_task(void *ctx, long i) {
+    long *hits = (long *)ctx;
+    if (i == 0) { volatile double s = 0; for (int k = 0; k < 20000; k++) s += k; }
+    __atomic_fetch_add(&hits[i], 1, __ATOMIC_RELAXED);
+}
+
+static void test_pool(wc_pool *pool) {
+    long hits[7], bad = 0;
+    for (int job = 0; job < 3000; job++) {
+        long count = 1 + job % 7;
+        memset(hits, 0, sizeof hits);
+        wc_pool_run(pool, count, pool_task, hits);
+        for (long i = 0; i < count; i++) if (hits[i] != 1) bad++;
+    }
+    check(bad == 0, "pool of %d: 3000 jobs, every task once (%ld wrong)", wc_pool_threads(pool), bad);
+}
+
 int main(void) {
     int level = wc_cpu_int8_level();
     printf("int8 kernel: %s (level %d); fp32 GEMM: %s; depthwise 3x3: %s\n", wc_qgemm_level_name(level),
@@ -273,6 +292,7 @@ int main(void) {
         if (wc_qgemm_level_supported(levels[li])) printf(" %s", wc_qgemm_level_name(levels[li]));
     printf("\n");
     wc_pool *pool = wc_pool_create(2);
+    test_pool(pool);
     test_qgemm();
     test_qgemm_unsupported_levels();
     test_mt_qgemm(pool);
