@@ -81,25 +81,29 @@ static inline void wc_sg_tile_c(const float *pa, long K, const float *b, long ld
 }
 
 #if defined(__aarch64__)
-// NEON 8 x 8 tile, full 8 columns only.
+// NEON 8 x 8 tile, full 8 columns only. Sixteen named accumulators (not an array, which GCC
+// keeps in memory and stores back every iteration).
 static inline void wc_sg_tile_neon(const float *pa, long K, const float *b, long ldb,
                                    float *restrict t) {
-    float32x4_t c[8][2];
-    for (int r = 0; r < 8; r++) c[r][0] = c[r][1] = vdupq_n_f32(0.f);
+    float32x4_t c00 = vdupq_n_f32(0.f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
+                c61 = c00, c70 = c00, c71 = c00;
     for (long k = 0; k < K; k++) {
         float32x4_t b0 = vld1q_f32(b + k * ldb), b1 = vld1q_f32(b + k * ldb + 4);
         float32x4_t alo = vld1q_f32(pa + k * 8), ahi = vld1q_f32(pa + k * 8 + 4);
-#define WC_SG_ROW(r, av, lane)                                                                   \
-        c[r][0] = vfmaq_laneq_f32(c[r][0], b0, av, lane);                                        \
-        c[r][1] = vfmaq_laneq_f32(c[r][1], b1, av, lane);
-        WC_SG_ROW(0, alo, 0) WC_SG_ROW(1, alo, 1) WC_SG_ROW(2, alo, 2) WC_SG_ROW(3, alo, 3)
-        WC_SG_ROW(4, ahi, 0) WC_SG_ROW(5, ahi, 1) WC_SG_ROW(6, ahi, 2) WC_SG_ROW(7, ahi, 3)
-#undef WC_SG_ROW
+        c00 = vfmaq_laneq_f32(c00, b0, alo, 0); c01 = vfmaq_laneq_f32(c01, b1, alo, 0);
+        c10 = vfmaq_laneq_f32(c10, b0, alo, 1); c11 = vfmaq_laneq_f32(c11, b1, alo, 1);
+        c20 = vfmaq_laneq_f32(c20, b0, alo, 2); c21 = vfmaq_laneq_f32(c21, b1, alo, 2);
+        c30 = vfmaq_laneq_f32(c30, b0, alo, 3); c31 = vfmaq_laneq_f32(c31, b1, alo, 3);
+        c40 = vfmaq_laneq_f32(c40, b0, ahi, 0); c41 = vfmaq_laneq_f32(c41, b1, ahi, 0);
+        c50 = vfmaq_laneq_f32(c50, b0, ahi, 1); c51 = vfmaq_laneq_f32(c51, b1, ahi, 1);
+        c60 = vfmaq_laneq_f32(c60, b0, ahi, 2); c61 = vfmaq_laneq_f32(c61, b1, ahi, 2);
+        c70 = vfmaq_laneq_f32(c70, b0, ahi, 3); c71 = vfmaq_laneq_f32(c71, b1, ahi, 3);
     }
-    for (int r = 0; r < 8; r++) {
-        vst1q_f32(t + r * 8, c[r][0]);
-        vst1q_f32(t + r * 8 + 4, c[r][1]);
-    }
+    vst1q_f32(t + 0, c00); vst1q_f32(t + 4, c01); vst1q_f32(t + 8, c10); vst1q_f32(t + 12, c11);
+    vst1q_f32(t + 16, c20); vst1q_f32(t + 20, c21); vst1q_f32(t + 24, c30); vst1q_f32(t + 28, c31);
+    vst1q_f32(t + 32, c40); vst1q_f32(t + 36, c41); vst1q_f32(t + 40, c50); vst1q_f32(t + 44, c51);
+    vst1q_f32(t + 48, c60); vst1q_f32(t + 52, c61); vst1q_f32(t + 56, c70); vst1q_f32(t + 60, c71);
 }
 #endif
 
