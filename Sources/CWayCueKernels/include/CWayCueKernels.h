@@ -170,3 +170,19 @@ const char *wc_f32_dwconv_kernel_name(void);
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// MARK: Data movement and elementwise ops on the pool (no allocation; small ops stay serial)
+/// y (C channels of `plane` floats) = the channel concatenation of `nsrc` inputs (input p has
+/// counts[p] channels), shuffled with `groups` (out[o] = cat[(o % g) * (C / g) + o / g]; 1 = none).
+void wc_mt_concat_shuffle(wc_pool *pool, const float *const *srcs, const long *counts, long nsrc,
+                          float *y, long C, long plane, long groups);
+/// y = a (op) b over n floats; op: 0 add, 1 sub, 2 mul, 3 max.
+void wc_mt_binary(wc_pool *pool, const float *a, const float *b, float *y, long n, int op);
+/// y = act(x) over n floats (activation codes as wc_f32_bias_act; x may equal y).
+void wc_mt_activation(wc_pool *pool, const float *x, float *y, long n, int act, float a0, float a1);
+#ifdef __cplusplus
+}
+#endif
