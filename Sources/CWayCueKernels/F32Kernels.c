@@ -3,6 +3,9 @@
 #include "CWayCueKernels.h"
 #include <math.h>
 #include <string.h>
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
 #define WC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -79,6 +82,53 @@ long wc_f32_dwconv_scratch(long H, long W, int pt, int pl, int pb, int pr) {
         else if (act != 0) for (long ox = 0; ox < Wo; ox++) o[ox] = wc_f32_act(o[ox], act, a0, a1); \
     }
 
+#if defined(__aarch64__)
+// NEON depthwise 3x3 of one channel over the zero-padded plane (row stride Wp, with at least
+// 64 floats of slack after each row, so 4-wide loads past the last output stay in the plane):
+// stride 1 from three shifted loads per input row, stride 2 from vld2q's even/odd split.
+// Bias is folded in; the activation is applied by the caller.
+static void wc_dw3x3_neon(const float *pad, long Wp, float *out, long Ho, long Wo,
+                          const float *w, float b, int stride) {
+    const float32x4_t bias = vdupq_n_f32(b);
+    for (long oy = 0; oy < Ho; oy++) {
+        const float *r0 = pad + oy * stride * Wp, *r1 = r0 + Wp, *r2 = r1 + Wp;
+        float *o = out + oy * Wo;
+        for (long ox = 0; ox < Wo; ox += 4) {
+            float32x4_t s = bias;
+            const float *rows[3] = {r0, r1, r2};
+            for (int ky = 0; ky < 3; ky++) {
+                const float *r = rows[ky];
+                float32x4_t v0, v1, v2;
+                if (stride == 1) {
+                    v0 = vld1q_f32(r + ox); v1 = vld1q_f32(r + ox + 1); v2 = vld1q_f32(r + ox + 2);
+                } else {
+                    float32x4x2_t e = vld2q_f32(r + 2 * ox);
+                    v0 = e.val[0]; v1 = e.val[1];
+                    v2 = vld2q_f32(r + 2 * ox + 2).val[0];
+                }
+                s = vfmaq_n_f32(s, v0, w[ky * 3 + 0]);
+                s = vfmaq_n_f32(s, v1, w[ky * 3 + 1]);
+                s = vfmaq_n_f32(s, v2, w[ky * 3 + 2]);
+            }
+            if (ox + 4 <= Wo) vst1q_f32(o + ox, s);
+            else {
+                float t[4];
+                vst1q_f32(t, s);
+                for (long j = 0; ox + j < Wo; j++) o[ox + j] = t[j];
+            }
+        }
+    }
+}
+#endif
+
+const char *wc_f32_dwconv_kernel_name(void) {
+#if defined(__aarch64__)
+    return "neon-3x3";
+#else
+    return "c-vectorised";
+#endif
+}
+
 WC_CLONES
 void wc_f32_dwconv(const float *in, long H, long W, float *out, long Ho, long Wo,
                    const float *weights, const float *bias, int k, int stride, int pt, int pl,
@@ -92,6 +142,14 @@ void wc_f32_dwconv(const float *in, long H, long W, float *out, long Ho, long Wo
         for (long y = 0; y < H; y++) memcpy(pad + (y + pt) * Wp + pl, src + y * W, sizeof(float) * (size_t)W);
         const float *restrict w = weights + c * k * k;
         const float b = bias ? bias[c] : 0.f;
+#if defined(__aarch64__)
+        if (k == 3 && (stride == 1 || stride == 2)) {
+            float *o = out + c * Ho * Wo;
+            wc_dw3x3_neon(pad, Wp, o, Ho, Wo, w, b, stride);
+            if (act != 0) wc_f32_bias_act(o, 1, Ho * Wo, Ho * Wo, 0, act, a0, a1);
+            continue;
+        }
+#endif
         if (k == 3 && stride == 1) { WC_DW_ROW(3, 1) }
         else if (k == 3 && stride == 2) { WC_DW_ROW(3, 2) }
         else if (k == 5 && stride == 1) { WC_DW_ROW(5, 1) }

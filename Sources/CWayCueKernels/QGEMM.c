@@ -1,7 +1,8 @@
 // int8 GEMM with unsigned activations (x + 128) and signed weights, int32 accumulation and a
-// fused dequantize + bias + activation epilogue. One AVX-512 VNNI micro-kernel (8 rows x 32
-// columns), and a portable C path with the same packed layout (what ARM boards compile).
-#include "CWayCueKernels.h"
+// fused dequantize + bias + activation epilogue. The portable C reference and the AVX-512 VNNI
+// micro-kernel (8 rows x 32 columns) live here; AVX2 in QGEMM+AVX2.c, AArch64 NEON, dot-product
+// and i8mm in QGEMM+NEON.c; CPU detection and dispatch in QGEMM+Dispatch.c.
+#include "QGEMMInternal.h"
 #include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -57,19 +58,7 @@ void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, u
     }
 }
 
-static inline float wc_act(float y, int act, float a0, float a1) {
-    switch (act) {
-    case 1: return y > 0 ? y : 0;
-    case 2: return y > 0 ? y : y * a0;
-    case 3: return y < a0 ? a0 : (y > a1 ? a1 : y);
-    default: return y;
-    }
-}
-
-static void wc_qgemm_portable(const int8_t *w, long Kp, const uint8_t *packed, long N, long m0,
-                              long m1, long nb0, long nb1, const int32_t *comp, const float *scale,
-                              const float *bias, int act, float a0, float a1, float *out,
-                              long ldo) {
+void wc_qgemm_portable(WC_QGEMM_ARGS) {
     for (long m = m0; m < m1; m++) {
         const int8_t *wr = w + m * Kp;
         for (long nb = nb0; nb < nb1; nb++) {
@@ -86,7 +75,7 @@ static void wc_qgemm_portable(const int8_t *w, long Kp, const uint8_t *packed, l
             long nEnd = N - nb * 16 < 16 ? N - nb * 16 : 16;
             float *o = out + m * ldo + nb * 16;
             for (long j = 0; j < nEnd; j++)
-                o[j] = wc_act(fmaf((float)(acc[j] - comp[m]), scale[m], bias[m]), act, a0, a1);
+                o[j] = wc_q8_act(fmaf((float)(acc[j] - comp[m]), scale[m], bias[m]), act, a0, a1);
         }
     }
 }
@@ -105,7 +94,7 @@ static inline __m512 wc_epilogue512(__m512i acc, __m512i cm, __m512 sc, __m512 b
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void wc_qgemm_vnni512(const int8_t *w, long Kp, const uint8_t *packed, long N, long m0,
+void wc_qgemm_vnni512(const int8_t *w, long Kp, const uint8_t *packed, long N, long m0,
                              long m1, long nb0, long nb1, const int32_t *comp, const float *scale,
                              const float *bias, int act, float a0, float a1, float *out,
                              long ldo) {
@@ -188,31 +177,6 @@ static void wc_qgemm_vnni512(const int8_t *w, long Kp, const uint8_t *packed, lo
     }
 }
 #endif
-
-int wc_cpu_int8_level(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")) return 2;
-    if (__builtin_cpu_supports("avx2")) return 1;
-#endif
-    return 0;
-}
-
-void wc_qgemm_compute(int level, const int8_t *w, long Kp, const uint8_t *packed, long N,
-                      long m0, long m1, long nb0, long nb1, const int32_t *comp,
-                      const float *scale, const float *bias, int act, float a0, float a1,
-                      float *out, long ldo) {
-#if defined(__x86_64__)
-    if (level >= 2) {
-        wc_qgemm_vnni512(w, Kp, packed, N, m0, m1, nb0, nb1, comp, scale, bias, act, a0, a1, out,
-                         ldo);
-        return;
-    }
-#endif
-    (void)level;
-    wc_qgemm_portable(w, Kp, packed, N, m0, m1, nb0, nb1, comp, scale, bias, act, a0, a1, out,
-                      ldo);
-}
 
 int wc_cpu_has_avx2(void) {
 #if defined(__x86_64__)

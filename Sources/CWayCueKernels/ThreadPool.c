@@ -1,5 +1,8 @@
 // A fixed pool of worker threads. Workers spin briefly for the next job, then sleep on a
-// condition variable. The caller takes part in every job, so a 1-thread pool has no workers.
+// condition variable. The caller takes part in every job, so a 1-thread pool has no workers;
+// when it runs out of tasks it too spins only briefly for the others, then sleeps until the
+// last task's finisher wakes it, so a core whose worker is descheduled (a second load on the
+// machine) is not burnt waiting.
 #include "CWayCueKernels.h"
 #include <pthread.h>
 #include <sched.h>
@@ -11,6 +14,8 @@ struct wc_pool {
     pthread_t *workers;
     pthread_mutex_t lock;
     pthread_cond_t wake;
+    pthread_cond_t finished;
+    atomic_int callerWaiting;
     atomic_long generation;
     atomic_long next;
     atomic_long done;
@@ -28,7 +33,14 @@ static void wc_pool_drain(wc_pool *pool) {
         pool->fn(pool->ctx, i);
         finished++;
     }
-    if (finished) atomic_fetch_add_explicit(&pool->done, finished, memory_order_acq_rel);
+    if (finished) {
+        long total = atomic_fetch_add(&pool->done, finished) + finished;
+        if (total >= pool->count && atomic_load(&pool->callerWaiting)) {
+            pthread_mutex_lock(&pool->lock);
+            pthread_cond_broadcast(&pool->finished);
+            pthread_mutex_unlock(&pool->lock);
+        }
+    }
 }
 
 static void *wc_pool_main(void *arg) {
@@ -65,6 +77,7 @@ wc_pool *wc_pool_create(int threads) {
     pool->threads = threads;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
+    pthread_cond_init(&pool->finished, NULL);
     if (threads > 1) {
         pool->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
         for (int t = 0; t < threads - 1; t++) {
@@ -87,6 +100,7 @@ void wc_pool_destroy(wc_pool *pool) {
     free(pool->workers);
     pthread_mutex_destroy(&pool->lock);
     pthread_cond_destroy(&pool->wake);
+    pthread_cond_destroy(&pool->finished);
     free(pool);
 }
 
@@ -108,11 +122,22 @@ void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx) {
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     wc_pool_drain(pool);
-    while (atomic_load_explicit(&pool->done, memory_order_acquire) < count) {
+    for (int spins = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < count; spins++) {
+        if (spins < 2000) {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#else
-        sched_yield();
+            __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            __asm__ __volatile__("yield");
 #endif
+            continue;
+        }
+        // Sleep until the finisher of the last task signals. callerWaiting is set before done
+        // is re-read (both sequentially consistent), so a finisher that missed the flag has
+        // already made done == count visible here.
+        pthread_mutex_lock(&pool->lock);
+        atomic_store(&pool->callerWaiting, 1);
+        while (atomic_load(&pool->done) < count) pthread_cond_wait(&pool->finished, &pool->lock);
+        atomic_store(&pool->callerWaiting, 0);
+        pthread_mutex_unlock(&pool->lock);
     }
 }

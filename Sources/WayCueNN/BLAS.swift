@@ -71,7 +71,7 @@ public enum BLASInfo {
         let name = coreName.lowercased()
         let strong = ["skylakex", "cooperlake", "sapphirerapids", "zen", "haswell"]
         if strong.contains(where: { name.contains($0) }) { return nil }
-        return level >= 2 ? "SkylakeX" : (wc_cpu_has_avx2() != 0 ? "Haswell" : nil)
+        return level == WC_Q8_AVX512VNNI ? "SkylakeX" : (wc_cpu_has_avx2() != 0 ? "Haswell" : nil)
         #endif
     }
 }

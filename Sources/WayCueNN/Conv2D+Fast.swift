@@ -15,12 +15,35 @@ extension Conv2D {
     /// im2col + GEMM otherwise; bias and activation fused into the output pass.
     /// `scratch` must hold ``scratchFloats(for:threads:precision:)`` floats.
     public func forward(_ x: TensorView, _ y: TensorView, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        forward(x, y, scratch: scratch, pool: pool, gemm: FP32Kernels.gemm)
+    }
+
+    /// The fast fp32 forward on an explicit GEMM (tests compare the two on the same layer).
+    func forward(_ x: TensorView, _ y: TensorView, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool, gemm: FP32GEMM) {
         let cfg = config
         let (act, a0, a1) = activation.kernelCode
         let outPlane = y.shape.plane
         for n in 0..<x.shape.n {
             let xin = x.channel(0, n: n), yout = y.channel(0, n: n)
             switch path {
+            case .pointwise where gemm == .packed, .im2col where gemm == .packed:
+                preparePacked()
+                let (ocg, kg) = gemmShape
+                let per = wc_sgemm_packed_a_size(ocg, kg)
+                // Activations the GEMM epilogue has (codes 0-3) are fused; others run after.
+                let fused = act <= 3
+                for g in 0..<cfg.groups {
+                    var b = UnsafePointer(xin)
+                    if path == .im2col {
+                        let icg = cfg.inChannels / cfg.groups
+                        im2col(TensorView(xin + g * icg * x.shape.plane, TensorShape(c: icg, h: x.shape.h, w: x.shape.w)),
+                               outH: y.shape.h, outW: y.shape.w, into: scratch)
+                        b = UnsafePointer(scratch)
+                    }
+                    wc_mt_sgemm_packed(pool.raw, packedWeights + g * per, ocg, outPlane, kg, b, outPlane, bias + g * ocg,
+                                       fused ? act : 0, a0, a1, yout + g * ocg * outPlane, outPlane)
+                }
+                if !fused { wc_mt_bias_act(pool.raw, yout, cfg.outChannels, outPlane, nil, act, a0, a1) }
             case .pointwise:
                 if cfg.outChannels * outPlane * cfg.inChannels <= 1_100_000 {
                     prepare()
@@ -96,4 +119,31 @@ extension Conv2D {
             }
         }
     }
+}
+
+/// Which fp32 GEMM the 1x1 and im2col convolutions run on.
+public enum FP32GEMM: String, Sendable, CaseIterable {
+    /// The platform BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
+    case blas
+    /// The engine's own kernel on weights packed once (`wc_mt_sgemm_packed`): NEON fma 8x8 on
+    /// AArch64, a vectorised C tile elsewhere.
+    case packed
+}
+
+/// The fp32 kernel choices of the engine.
+public enum FP32Kernels {
+    /// The GEMM in use: ``FP32GEMM/packed`` on Linux AArch64 (no dependence on which OpenBLAS
+    /// kernel set a board's package has), ``FP32GEMM/blas`` elsewhere (OpenBLAS's x86 kernels
+    /// and Accelerate are faster than the portable tile). Set it before a graph runner is made.
+    nonisolated(unsafe) public static var gemm: FP32GEMM = {
+        #if arch(arm64) && os(Linux)
+        return .packed
+        #else
+        return .blas
+        #endif
+    }()
+    /// Name of the packed GEMM's micro-kernel on this architecture.
+    public static var packedKernelName: String { String(cString: wc_sgemm_packed_kernel_name()) }
+    /// Name of the depthwise 3x3 kernel on this architecture.
+    public static var depthwiseKernelName: String { String(cString: wc_f32_dwconv_kernel_name()) }
 }

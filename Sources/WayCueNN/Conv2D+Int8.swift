@@ -128,10 +128,22 @@ extension Conv2D {
     }
 }
 
-/// The int8 kernel level picked at run time.
+/// The int8 kernel level picked at run time from the CPU's features.
+///
+/// The same C entry point (`wc_mt_qgemm` -> `wc_qgemm_compute`) is called on every
+/// architecture; the level selects the kernel inside it: `WC_Q8_AVX512VNNI`, `WC_Q8_AVX2` or
+/// `WC_Q8_PORTABLE` on x86-64, `WC_Q8_NEON_I8MM`, `WC_Q8_NEON_DOTPROD` or `WC_Q8_NEON` on
+/// AArch64. A level this CPU lacks runs the portable kernel instead, so setting ``level`` (for
+/// comparisons) can never execute an unsupported instruction.
 public enum Int8Kernels {
-    /// 2: AVX-512 VNNI, 1: AVX2 (runs the portable kernel for now), 0: portable C.
+    /// The level in use; defaults to the best this CPU supports.
     nonisolated(unsafe) public static var level: Int32 = wc_cpu_int8_level()
-    /// A readable name of the kernel in use.
-    public static var name: String { level >= 2 ? "avx512-vnni" : "portable-c" }
+    /// The best level this CPU supports.
+    public static var best: Int32 { wc_cpu_int8_level() }
+    /// A readable name of the kernel in use ("avx2", "neon-dotprod", ...).
+    public static var name: String { name(of: level) }
+    /// A readable name of the kernel of `level`.
+    public static func name(of level: Int32) -> String { String(cString: wc_qgemm_level_name(level)) }
+    /// Whether this CPU can run the kernel of `level`.
+    public static func isSupported(_ level: Int32) -> Bool { wc_qgemm_level_supported(level) != 0 }
 }

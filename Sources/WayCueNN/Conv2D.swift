@@ -27,12 +27,44 @@ public final class Conv2D: @unchecked Sendable {
         return t
     }()
     private var hasTransposed = false
+    /// 1x1 and im2col convolutions: the weights packed into 8-row panels for the engine's own
+    /// fp32 GEMM (`wc_sgemm_pack_a`), one block per group; used when
+    /// ``FP32Kernels/gemm`` is ``FP32GEMM/packed``.
+    private(set) lazy var packedWeights: UnsafeMutablePointer<Float> = {
+        let (ocg, kg) = gemmShape
+        let per = wc_sgemm_packed_a_size(ocg, kg)
+        let p = alignedFloatAllocate(max(1, config.groups * per))
+        packWeights(into: p)
+        return p
+    }()
+    private var hasPacked = false
+
+    /// Rows (output channels per group) and depth (inputs per group x kernel area) of the GEMM.
+    var gemmShape: (Int, Int) {
+        let ocg = config.outChannels / config.groups
+        return (ocg, config.inChannels / config.groups * config.kernelH * config.kernelW)
+    }
+
+    private func packWeights(into p: UnsafeMutablePointer<Float>) {
+        let (ocg, kg) = gemmShape
+        let per = wc_sgemm_packed_a_size(ocg, kg)
+        for g in 0..<config.groups { wc_sgemm_pack_a(weights + g * ocg * kg, ocg, kg, kg, p + g * per) }
+    }
 
     /// Prepares derived weight layouts (call before timing; the runner does).
     func prepare() {
         if path == .pointwise {
             _ = transposedWeights
             hasTransposed = true
+        }
+        if FP32Kernels.gemm == .packed { preparePacked() }
+    }
+
+    /// Packs the weights for the engine's own GEMM (1x1 and im2col paths), once.
+    func preparePacked() {
+        if !hasPacked && (path == .pointwise || path == .im2col) {
+            _ = packedWeights
+            hasPacked = true
         }
     }
 
@@ -72,6 +104,7 @@ public final class Conv2D: @unchecked Sendable {
         free(weights)
         free(bias)
         if hasTransposed { free(transposedWeights) }
+        if hasPacked { free(packedWeights) }
     }
 
     /// Folds a following batch norm (y = gamma * (x - mean) / sqrt(var + eps) + beta) into the
@@ -88,6 +121,7 @@ public final class Conv2D: @unchecked Sendable {
             if hasTransposed { for i in 0..<per { transposedWeights[i * c + o] = weights[o * per + i] } }
             bias[o] = (bias[o] - mean[o]) * s + beta[o]
         }
+        if hasPacked { packWeights(into: packedWeights) }
         int8 = nil
     }
 

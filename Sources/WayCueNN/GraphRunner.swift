@@ -188,13 +188,13 @@ public final class GraphRunner: @unchecked Sendable {
             }
         case .pool(let p): Ops.pool(s.inputs[0], s.output, p, scratch: scratch, pool: pool)
         case .resize: Ops.resize(s.inputs[0], s.output, table: s.table!, pool: pool)
-        case .concat: Ops.concat(s.inputs, s.output)
-        case .concatShuffle(let g): Ops.concatShuffle(s.inputs, s.output, groups: g)
-        case .binary(let b): Ops.binary(s.inputs[0], s.inputs[1], s.output, b)
-        case .shuffle(let g): Ops.shuffleReference(s.inputs[0], s.output, groups: g)
+        case .concat: Ops.concat(s.inputs, s.output, pool: pool)
+        case .concatShuffle(let g): Ops.concatShuffle(s.inputs, s.output, groups: g, pool: pool)
+        case .binary(let b): Ops.binary(s.inputs[0], s.inputs[1], s.output, b, pool: pool)
+        case .shuffle(let g): Ops.shuffle(s.inputs[0], s.output, groups: g, pool: pool)
         case .transpose: Ops.transpose(s.inputs[0], s.output)
         case .softmax: Ops.softmax(s.inputs[0], s.output)
-        case .activation(let a): Ops.activation(s.inputs[0], s.output, a)
+        case .activation(let a): Ops.activation(s.inputs[0], s.output, a, pool: pool)
         case .matmul: Ops.matmul(s.inputs[0], s.inputs[1], s.output)
         }
     }

@@ -20,8 +20,22 @@ int wc_pool_threads(const wc_pool *pool);
 void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx);
 
 // MARK: CPU features
-/// 2 = AVX-512 VNNI, 1 = AVX2, 0 = portable C (also the path ARM boards compile).
+// int8 GEMM kernel levels. x86-64 and AArch64 levels are disjoint so that a level can never
+// name a kernel of the other architecture. `wc_qgemm_compute` runs a level only when this CPU
+// supports it (otherwise the portable kernel), so no instruction the CPU lacks is executed.
+#define WC_Q8_PORTABLE 0        ///< portable C (every architecture)
+#define WC_Q8_AVX2 1            ///< x86-64 AVX2: vpsignb + vpmaddubsw + vpmaddwd, 4 rows x 16 columns
+#define WC_Q8_AVX512VNNI 2      ///< x86-64 AVX-512 VNNI: vpdpbusd, 8 rows x 32 columns
+#define WC_Q8_NEON 16           ///< AArch64 ARMv8.0 NEON: smull/smlal into int16, sadalp into int32
+#define WC_Q8_NEON_DOTPROD 17   ///< AArch64 dot product (ARMv8.2 FEAT_DotProd): sdot, 4 rows x 16 columns
+#define WC_Q8_NEON_I8MM 18      ///< AArch64 int8 matrix multiply (FEAT_I8MM): smmla, 4 rows x 16 columns
+/// The best int8 kernel level this CPU supports (one of the WC_Q8_* values). On Linux AArch64
+/// from getauxval(AT_HWCAP/AT_HWCAP2); on x86-64 from CPUID; Apple AArch64 reports WC_Q8_NEON.
 int wc_cpu_int8_level(void);
+/// 1 when this CPU can run the kernel of `level`.
+int wc_qgemm_level_supported(int level);
+/// A short name of the kernel of `level` ("neon-dotprod", "avx2", ...).
+const char *wc_qgemm_level_name(int level);
 /// 1 when the CPU has AVX2 + FMA.
 int wc_cpu_has_avx2(void);
 
@@ -31,7 +45,11 @@ int wc_cpu_has_avx2(void);
 size_t wc_qgemm_packed_size(long K, long N);
 /// Quantizes fp32 X (K rows, N columns, row stride ldx floats) by 1/scale, adds 128, packs.
 void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, uint8_t *packed);
-/// Weights: int8 rows of Kp = round_up(K, 4) bytes (zero padded).
+/// Weights: int8 rows of Kp = round_up(K, 4) bytes (zero padded), each in [-127, 127];
+/// comp[m] = 128 * sum of row m (the unsigned-input correction). The SIMD kernels other than
+/// VNNI flip the packed activations back to signed (value - 128) and rely on both facts:
+/// products then fit int16 pairwise (127 * 127 * 2 < 32768) and acc - comp is the signed sum.
+/// `level` is a WC_Q8_* value; one this CPU lacks runs the portable kernel instead.
 /// Epilogue: y = (acc - comp[m]) * scale[m] + bias[m], then act
 /// (0 none, 1 relu, 2 leaky(alpha), 3 clip(lo, hi)); y written to out[m*ldo + n].
 /// Rows [m0, m1), column blocks [nb0, nb1) (a block is 16 columns).
@@ -120,6 +138,51 @@ typedef void (*wc_sgemm_fn)(int transA, long M, long N, long K, const float *A, 
 /// Splits the columns of C across the pool (blocks of 16) and calls `gemm` on each slice.
 void wc_mt_sgemm(wc_pool *pool, wc_sgemm_fn gemm, int transA, long M, long N, long K,
                  const float *A, long lda, const float *B, long ldb, float *C, long ldc);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// MARK: fp32 GEMM with packed weights (the engine's own 1x1 / im2col convolution kernel)
+// C[m][n] = act(sum_k A[m][k] * B[k][n] + bias[m]), A packed once into panels of 8 rows:
+// panel p holds k-major 8-float columns A[8p .. 8p+7][k] (rows past M are zero).
+// Micro-kernel 8 rows x 8 columns: NEON fma (vfmaq_laneq_f32) on AArch64, a plain C body that
+// the compiler vectorises elsewhere (cloned for AVX-512 / AVX2 on x86-64 ELF).
+/// Floats needed by wc_sgemm_pack_a.
+size_t wc_sgemm_packed_a_size(long M, long K);
+/// Packs row-major A (M x K, row stride lda) into panels.
+void wc_sgemm_pack_a(const float *a, long M, long K, long lda, float *packed);
+/// Rows [0, M), columns [n0, n1) of C; B is K x N row-major (stride ldb); bias may be NULL;
+/// act: 0 none, 1 relu, 2 leaky(a0), 3 clip(a0, a1).
+void wc_sgemm_packed_compute(const float *packedA, long M, long K, const float *b, long ldb,
+                             long n0, long n1, const float *bias, int act, float a0, float a1,
+                             float *c, long ldc);
+/// Splits the columns of C across the pool (blocks of 8 columns); no allocation.
+void wc_mt_sgemm_packed(wc_pool *pool, const float *packedA, long M, long N, long K,
+                        const float *b, long ldb, const float *bias, int act, float a0, float a1,
+                        float *c, long ldc);
+/// Name of the fp32 micro-kernel compiled for this architecture ("neon-fma-8x8" or "c-8x8").
+const char *wc_sgemm_packed_kernel_name(void);
+/// Name of the depthwise 3x3 path compiled for this architecture ("neon-3x3" or "c-vectorised").
+const char *wc_f32_dwconv_kernel_name(void);
+#ifdef __cplusplus
+}
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+// MARK: Data movement and elementwise ops on the pool (no allocation; small ops stay serial)
+/// y (C channels of `plane` floats) = the channel concatenation of `nsrc` inputs (input p has
+/// counts[p] channels), shuffled with `groups` (out[o] = cat[(o % g) * (C / g) + o / g]; 1 = none).
+void wc_mt_concat_shuffle(wc_pool *pool, const float *const *srcs, const long *counts, long nsrc,
+                          float *y, long C, long plane, long groups);
+/// y = a (op) b over n floats; op: 0 add, 1 sub, 2 mul, 3 max.
+void wc_mt_binary(wc_pool *pool, const float *a, const float *b, float *y, long n, int op);
+/// y = act(x) over n floats (activation codes as wc_f32_bias_act; x may equal y).
+void wc_mt_activation(wc_pool *pool, const float *x, float *y, long n, int act, float a0, float a1);
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,75 @@
+// Data movement and elementwise ops split across the pool: channel concatenation with an
+// optional shuffle, elementwise binary ops and activations. Each task gets one contiguous range
+// of output channels (or elements); small ops run on the caller. Nothing is allocated.
+#include "CWayCueKernels.h"
+#include <string.h>
+
+// Below this many output floats an op runs on the calling thread.
+#define WC_DATA_PARALLEL_MIN 32768L
+
+static inline long wc_data_tasks(const wc_pool *pool, long units, long floats) {
+    if (floats < WC_DATA_PARALLEL_MIN) return 1;
+    long t = wc_pool_threads(pool);
+    return t < units ? t : units;
+}
+
+typedef struct {
+    const float *const *srcs; const long *counts; long nsrc; float *y; long C, plane, groups, tasks;
+} wc_cat_job;
+
+static void wc_cat_task(void *ctx, long t) {
+    const wc_cat_job *j = (const wc_cat_job *)ctx;
+    long chunk = (j->C + j->tasks - 1) / j->tasks, o0 = t * chunk;
+    long o1 = o0 + chunk < j->C ? o0 + chunk : j->C, per = j->C / j->groups;
+    for (long o = o0; o < o1; o++) {
+        long i = j->groups > 1 ? (o % j->groups) * per + o / j->groups : o;
+        long p = 0;
+        while (p < j->nsrc && i >= j->counts[p]) i -= j->counts[p++];
+        if (p < j->nsrc)
+            memcpy(j->y + o * j->plane, j->srcs[p] + i * j->plane, sizeof(float) * (size_t)j->plane);
+    }
+}
+
+void wc_mt_concat_shuffle(wc_pool *pool, const float *const *srcs, const long *counts, long nsrc,
+                          float *y, long C, long plane, long groups) {
+    if (groups < 1) groups = 1;
+    wc_cat_job j = {srcs, counts, nsrc, y, C, plane, groups, wc_data_tasks(pool, C, C * plane)};
+    wc_pool_run(pool, j.tasks, wc_cat_task, &j);
+}
+
+typedef struct { const float *a, *b; float *y; long n; int op; long tasks; } wc_bin_job;
+
+static void wc_bin_task(void *ctx, long t) {
+    const wc_bin_job *j = (const wc_bin_job *)ctx;
+    long chunk = (j->n + j->tasks - 1) / j->tasks, lo = t * chunk;
+    long hi = lo + chunk < j->n ? lo + chunk : j->n;
+    const float *restrict a = j->a, *restrict b = j->b;
+    float *restrict y = j->y;
+    switch (j->op) {
+    case 0: for (long i = lo; i < hi; i++) y[i] = a[i] + b[i]; break;
+    case 1: for (long i = lo; i < hi; i++) y[i] = a[i] - b[i]; break;
+    case 2: for (long i = lo; i < hi; i++) y[i] = a[i] * b[i]; break;
+    default: for (long i = lo; i < hi; i++) y[i] = a[i] > b[i] ? a[i] : b[i]; break;
+    }
+}
+
+void wc_mt_binary(wc_pool *pool, const float *a, const float *b, float *y, long n, int op) {
+    wc_bin_job j = {a, b, y, n, op, wc_data_tasks(pool, (n + 1023) / 1024, n)};
+    wc_pool_run(pool, j.tasks, wc_bin_task, &j);
+}
+
+typedef struct { const float *x; float *y; long n; int act; float a0, a1; long tasks; } wc_act_job;
+
+static void wc_act_task(void *ctx, long t) {
+    const wc_act_job *j = (const wc_act_job *)ctx;
+    long chunk = (j->n + j->tasks - 1) / j->tasks, lo = t * chunk;
+    long hi = lo + chunk < j->n ? lo + chunk : j->n;
+    if (lo >= hi) return;
+    if (j->x != j->y) memcpy(j->y + lo, j->x + lo, sizeof(float) * (size_t)(hi - lo));
+    wc_f32_bias_act(j->y + lo, 1, hi - lo, hi - lo, 0, j->act, j->a0, j->a1);
+}
+
+void wc_mt_activation(wc_pool *pool, const float *x, float *y, long n, int act, float a0, float a1) {
+    wc_act_job j = {x, y, n, act, a0, a1, wc_data_tasks(pool, (n + 1023) / 1024, n)};
+    wc_pool_run(pool, j.tasks, wc_act_task, &j);
+}

@@ -1,0 +1,304 @@
+// Reference tests of the CWayCueKernels fast paths, in plain C so that they cross-compile and
+// run under qemu-user on emulated ARM cores (scripts/arm-kernels-test) as well as natively.
+// Each fast kernel is held against a plain reference on random and edge shapes (odd sizes,
+// column and row tails, odd k-groups, extreme int8 values). Prints one line per check and a
+// closing "N passed, N failed" line; exits 1 on any failure.
+#include "CWayCueKernels.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
+static unsigned rnd(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (unsigned)(rng >> 11);
+}
+static float frand(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() % 1000001) / 1e6f; }
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void check(int ok, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (!ok) {
+        printf("FAIL ");
+        vprintf(fmt, ap);
+        printf("\n");
+        failed++;
+    } else passed++;
+    va_end(ap);
+}
+
+// MARK: int8 GEMM
+// Naive reference from the same quantized values (independent of the packed layout).
+static void q8_naive(const int8_t *w, long Kp, long K, const float *x, long N, float invScale,
+                     long M, const float *scale, const float *bias, int act, float a0, float a1,
+                     float *out) {
+    for (long m = 0; m < M; m++)
+        for (long n = 0; n < N; n++) {
+            int32_t acc = 0;
+            for (long k = 0; k < K; k++) {
+                float v = x[k * N + n] * invScale;
+                v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
+                int q = (int)(v + (v >= 0.f ? 0.5f : -0.5f));
+                acc += q * w[m * Kp + k];
+            }
+            float y = fmaf((float)acc, scale[m], bias[m]);
+            if (act == 1) y = y > 0 ? y : 0;
+            else if (act == 2) y = y > 0 ? y : y * a0;
+            else if (act == 3) y = y < a0 ? a0 : (y > a1 ? a1 : y);
+            out[m * N + n] = y;
+        }
+}
+
+static const int levels[] = {WC_Q8_PORTABLE, WC_Q8_AVX2, WC_Q8_AVX512VNNI, WC_Q8_NEON,
+                             WC_Q8_NEON_DOTPROD, WC_Q8_NEON_I8MM};
+
+static void test_qgemm_shape(long M, long K, long N, int act, int extremes) {
+    long Kp = (K + 3) / 4 * 4, ldo = N + 3;
+    int8_t *w = calloc((size_t)(M * Kp), 1);
+    float *x = malloc(sizeof(float) * (size_t)(K * N));
+    int32_t *comp = malloc(sizeof(int32_t) * (size_t)M);
+    float *scale = malloc(sizeof(float) * (size_t)M), *bias = malloc(sizeof(float) * (size_t)M);
+    for (long m = 0; m < M; m++) {
+        int32_t sum = 0;
+        for (long k = 0; k < K; k++) {
+            int v = extremes ? ((rnd() & 1) ? 127 : -127) : (int)(rnd() % 255) - 127;
+            w[m * Kp + k] = (int8_t)v;
+            sum += v;
+        }
+        comp[m] = 128 * sum;
+        scale[m] = frand(1e-4f, 1e-2f);
+        bias[m] = frand(-1.f, 1.f);
+    }
+    for (long i = 0; i < K * N; i++) x[i] = extremes ? ((rnd() & 1) ? 9.f : -9.f) : frand(-2.f, 2.f);
+    float invScale = 127.f / 2.f;
+    uint8_t *packed = malloc(wc_qgemm_packed_size(K, N));
+    wc_qgemm_pack_x(x, K, N, N, invScale, packed);
+    long blocks = (N + 15) / 16;
+    float *ref = malloc(sizeof(float) * (size_t)(M * N));
+    q8_naive(w, Kp, K, x, N, invScale, M, scale, bias, act, -0.1f, 0.5f, ref);
+    float *out = malloc(sizeof(float) * (size_t)(M * ldo));
+    for (size_t li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+        int level = levels[li];
+        if (!wc_qgemm_level_supported(level)) continue;
+        for (long i = 0; i < M * ldo; i++) out[i] = 12345.f;
+        wc_qgemm_compute(level, w, Kp, packed, N, 0, M, 0, blocks, comp, scale, bias, act, -0.1f,
+                         0.5f, out, ldo);
+        long bad = 0, guard = 0;
+        for (long m = 0; m < M; m++) {
+            for (long n = 0; n < N; n++)
+                if (out[m * ldo + n] != ref[m * N + n]) bad++;
+            for (long n = N; n < ldo; n++)
+                if (out[m * ldo + n] != 12345.f) guard++;
+        }
+        check(bad == 0 && guard == 0, "qgemm %s M=%ld K=%ld N=%ld act=%d extremes=%d: %ld mismatches, %ld writes past N",
+              wc_qgemm_level_name(level), M, K, N, act, extremes, bad, guard);
+    }
+    // A sub-range of rows and column blocks (how the pool splits work) writes only that range.
+    if (M > 2 && blocks > 1) {
+        int level = wc_cpu_int8_level();
+        for (long i = 0; i < M * ldo; i++) out[i] = 12345.f;
+        wc_qgemm_compute(level, w, Kp, packed, N, 1, M - 1, 1, blocks, comp, scale, bias, act,
+                         -0.1f, 0.5f, out, ldo);
+        long bad = 0;
+        for (long m = 0; m < M; m++)
+            for (long n = 0; n < ldo; n++) {
+                int inside = m >= 1 && m < M - 1 && n >= 16 && n < N;
+                float want = inside ? ref[m * N + n] : 12345.f;
+                if (out[m * ldo + n] != want) bad++;
+            }
+        check(bad == 0, "qgemm %s sub-range M=%ld K=%ld N=%ld: %ld wrong cells", wc_qgemm_level_name(level), M, K, N, bad);
+    }
+    free(w); free(x); free(comp); free(scale); free(bias); free(packed); free(ref); free(out);
+}
+
+static void test_qgemm(void) {
+    const long Ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 24};
+    const long Ks[] = {1, 3, 4, 5, 8, 12, 16, 17, 20, 27, 36, 64, 100, 116};
+    const long Ns[] = {1, 15, 16, 17, 31, 33, 100};
+    for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
+        for (size_t b = 0; b < sizeof Ks / sizeof *Ks; b++)
+            for (size_t c = 0; c < sizeof Ns / sizeof *Ns; c++)
+                test_qgemm_shape(Ms[a], Ks[b], Ns[c], (int)((a + b + c) % 4), 0);
+    for (int i = 0; i < 6; i++) test_qgemm_shape(1 + rnd() % 20, 1 + rnd() % 300, 1 + rnd() % 200, 0, 1);
+    for (int i = 0; i < 12; i++) test_qgemm_shape(1 + rnd() % 40, 1 + rnd() % 500, 1 + rnd() % 300, rnd() % 4, 0);
+    // A NanoDet-sized 1x1 layer.
+    test_qgemm_shape(116, 116, 40 * 40, 1, 0);
+}
+
+// A level this CPU lacks must run the portable kernel, never its own instructions.
+static void test_qgemm_unsupported_levels(void) {
+    long M = 5, K = 20, N = 20, Kp = 20;
+    int8_t w[100];
+    int32_t comp[5];
+    float scale[5], bias[5], x[400], ref[100], out[100];
+    for (int m = 0; m < 5; m++) {
+        int s = 0;
+        for (int k = 0; k < 20; k++) { w[m * 20 + k] = (int8_t)((int)(rnd() % 255) - 127); s += w[m * 20 + k]; }
+        comp[m] = 128 * s; scale[m] = 0.01f; bias[m] = 0.f;
+    }
+    for (int i = 0; i < 400; i++) x[i] = frand(-1, 1);
+    uint8_t packed[20 * 32];
+    wc_qgemm_pack_x(x, K, N, N, 127.f, packed);
+    wc_qgemm_compute(WC_Q8_PORTABLE, w, Kp, packed, N, 0, M, 0, 2, comp, scale, bias, 0, 0, 0, ref, N);
+    for (size_t li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+        if (wc_qgemm_level_supported(levels[li])) continue;
+        wc_qgemm_compute(levels[li], w, Kp, packed, N, 0, M, 0, 2, comp, scale, bias, 0, 0, 0, out, N);
+        check(memcmp(out, ref, sizeof ref) == 0, "unsupported level %s falls back", wc_qgemm_level_name(levels[li]));
+        printf("  %s not supported here: fell back to portable-c without executing it\n", wc_qgemm_level_name(levels[li]));
+    }
+}
+
+// MARK: fp32 packed GEMM
+static void test_sgemm_shape(long M, long K, long N, int act, wc_pool *pool) {
+    long lda = K + 2, ldb = N + 1, ldc = N + 5;
+    float *a = malloc(sizeof(float) * (size_t)(M * lda)), *b = malloc(sizeof(float) * (size_t)(K * ldb));
+    float *bias = malloc(sizeof(float) * (size_t)M), *c = malloc(sizeof(float) * (size_t)(M * ldc));
+    float *pa = malloc(sizeof(float) * wc_sgemm_packed_a_size(M, K));
+    for (long i = 0; i < M * lda; i++) a[i] = frand(-1, 1);
+    for (long i = 0; i < K * ldb; i++) b[i] = frand(-1, 1);
+    for (long i = 0; i < M; i++) bias[i] = frand(-1, 1);
+    for (long i = 0; i < M * ldc; i++) c[i] = 777.f;
+    wc_sgemm_pack_a(a, M, K, lda, pa);
+    if (pool) wc_mt_sgemm_packed(pool, pa, M, N, K, b, ldb, bias, act, 0.1f, 0.6f, c, ldc);
+    else wc_sgemm_packed_compute(pa, M, K, b, ldb, 0, N, bias, act, 0.1f, 0.6f, c, ldc);
+    long bad = 0, guard = 0;
+    double worst = 0;
+    for (long m = 0; m < M; m++) {
+        for (long n = 0; n < N; n++) {
+            double s = bias[m], mag = fabs(bias[m]);
+            for (long k = 0; k < K; k++) { s += (double)a[m * lda + k] * b[k * ldb + n]; mag += fabs((double)a[m * lda + k] * b[k * ldb + n]); }
+            if (act == 1) s = s > 0 ? s : 0;
+            else if (act == 2) s = s > 0 ? s : s * 0.1f;
+            else if (act == 3) s = s < 0.1f ? 0.1f : (s > 0.6f ? 0.6f : s);
+            double err = fabs(c[m * ldc + n] - s);
+            if (err > 1e-5 * mag + 1e-6) bad++;
+            if (err > worst) worst = err;
+        }
+        for (long n = N; n < ldc; n++) if (c[m * ldc + n] != 777.f) guard++;
+    }
+    check(bad == 0 && guard == 0, "sgemm %s%s M=%ld K=%ld N=%ld act=%d: %ld out of tolerance (worst %.2g), %ld writes past N",
+          wc_sgemm_packed_kernel_name(), pool ? " (2 threads)" : "", M, K, N, act, bad, worst, guard);
+    free(a); free(b); free(bias); free(c); free(pa);
+}
+
+static void test_sgemm(wc_pool *pool) {
+    const long Ms[] = {1, 3, 7, 8, 9, 16, 29};
+    const long Ks[] = {1, 2, 7, 24, 116};
+    const long Ns[] = {1, 7, 8, 9, 23, 64};
+    for (size_t i = 0; i < sizeof Ms / sizeof *Ms; i++)
+        for (size_t j = 0; j < sizeof Ks / sizeof *Ks; j++)
+            for (size_t l = 0; l < sizeof Ns / sizeof *Ns; l++)
+                test_sgemm_shape(Ms[i], Ks[j], Ns[l], (int)((i + j + l) % 4), NULL);
+    test_sgemm_shape(116, 116, 1600, 1, pool);
+    test_sgemm_shape(58, 232, 401, 2, pool);
+}
+
+// MARK: depthwise
+static void test_dw_shape(long H, long W, int k, int stride, int pad, int act) {
+    long C = 3;
+    long Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    float *in = malloc(sizeof(float) * (size_t)(C * H * W)), *w = malloc(sizeof(float) * (size_t)(C * k * k));
+    float *bias = malloc(sizeof(float) * (size_t)C), *out = malloc(sizeof(float) * (size_t)(C * Ho * Wo + 8));
+    float *scratch = malloc(sizeof(float) * (size_t)wc_f32_dwconv_scratch(H, W, pad, pad, pad, pad));
+    for (long i = 0; i < C * H * W; i++) in[i] = frand(-1, 1);
+    for (long i = 0; i < C * k * k; i++) w[i] = frand(-1, 1);
+    for (long i = 0; i < C; i++) bias[i] = frand(-1, 1);
+    for (long i = 0; i < C * Ho * Wo + 8; i++) out[i] = 555.f;
+    wc_f32_dwconv(in, H, W, out, Ho, Wo, w, bias, k, stride, pad, pad, pad, pad, act, 0.1f, 0.7f, scratch, 0, C);
+    long bad = 0;
+    for (long c = 0; c < C; c++)
+        for (long oy = 0; oy < Ho; oy++)
+            for (long ox = 0; ox < Wo; ox++) {
+                double s = bias[c];
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        long iy = oy * stride + ky - pad, ix = ox * stride + kx - pad;
+                        if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += (double)w[c * k * k + ky * k + kx] * in[c * H * W + iy * W + ix];
+                    }
+                if (act == 1) s = s > 0 ? s : 0;
+                else if (act == 2) s = s > 0 ? s : s * 0.1f;
+                else if (act == 3) s = s < 0.1f ? 0.1f : (s > 0.7f ? 0.7f : s);
+                if (fabs(out[c * Ho * Wo + oy * Wo + ox] - s) > 1e-5) bad++;
+            }
+    for (long i = C * Ho * Wo; i < C * Ho * Wo + 8; i++) if (out[i] != 555.f) bad++;
+    check(bad == 0, "dwconv %s k=%d s=%d pad=%d %ldx%ld act=%d: %ld wrong", wc_f32_dwconv_kernel_name(), k, stride, pad, H, W, act, bad);
+    free(in); free(w); free(bias); free(out); free(scratch);
+}
+
+static void test_dw(void) {
+    const long sizes[][2] = {{1, 1}, {3, 3}, {4, 5}, {7, 9}, {10, 10}, {13, 17}, {20, 40}, {33, 31}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (int stride = 1; stride <= 2; stride++)
+            for (int k = 3; k <= 5; k += 2) {
+                int pad = k / 2;
+                if (sizes[i][0] + 2 * pad < k || sizes[i][1] + 2 * pad < k) continue;
+                test_dw_shape(sizes[i][0], sizes[i][1], k, stride, pad, (int)(i % 4));
+                if (k == 3) test_dw_shape(sizes[i][0] + 2, sizes[i][1] + 2, 3, stride, 0, 0);
+            }
+}
+
+// MARK: threaded int8 GEMM agrees with one thread
+static void test_mt_qgemm(wc_pool *pool) {
+    long M = 37, K = 70, N = 333, Kp = 72;
+    int8_t *w = calloc((size_t)(M * Kp), 1);
+    int32_t comp[37];
+    float scale[37], bias[37];
+    for (long m = 0; m < M; m++) {
+        int s = 0;
+        for (long k = 0; k < K; k++) { w[m * Kp + k] = (int8_t)((int)(rnd() % 255) - 127); s += w[m * Kp + k]; }
+        comp[m] = 128 * s; scale[m] = 0.003f; bias[m] = frand(-1, 1);
+    }
+    float *x = malloc(sizeof(float) * (size_t)(K * N));
+    for (long i = 0; i < K * N; i++) x[i] = frand(-3, 3);
+    uint8_t *packed = malloc(wc_qgemm_packed_size(K, N));
+    wc_qgemm_pack_x(x, K, N, N, 127.f / 3.f, packed);
+    float *a = malloc(sizeof(float) * (size_t)(M * N)), *b = malloc(sizeof(float) * (size_t)(M * N));
+    int level = wc_cpu_int8_level();
+    wc_qgemm_compute(level, w, Kp, packed, N, 0, M, 0, (N + 15) / 16, comp, scale, bias, 1, 0, 0, a, N);
+    wc_mt_qgemm(pool, level, w, Kp, packed, N, M, comp, scale, bias, 1, 0, 0, b, N);
+    check(memcmp(a, b, sizeof(float) * (size_t)(M * N)) == 0, "qgemm %s 2 threads == 1 thread", wc_qgemm_level_name(level));
+    free(w); free(x); free(packed); free(a); free(b);
+}
+
+// MARK: pool: every task of every job runs exactly once, including jobs that make the caller
+// sleep (uneven task lengths) and jobs issued back to back.
+static void pool_task(void *ctx, long i) {
+    long *hits = (long *)ctx;
+    if (i == 0) { volatile double s = 0; for (int k = 0; k < 20000; k++) s += k; }
+    __atomic_fetch_add(&hits[i], 1, __ATOMIC_RELAXED);
+}
+
+static void test_pool(wc_pool *pool) {
+    long hits[7], bad = 0;
+    for (int job = 0; job < 3000; job++) {
+        long count = 1 + job % 7;
+        memset(hits, 0, sizeof hits);
+        wc_pool_run(pool, count, pool_task, hits);
+        for (long i = 0; i < count; i++) if (hits[i] != 1) bad++;
+    }
+    check(bad == 0, "pool of %d: 3000 jobs, every task once (%ld wrong)", wc_pool_threads(pool), bad);
+}
+
+int main(void) {
+    int level = wc_cpu_int8_level();
+    printf("int8 kernel: %s (level %d); fp32 GEMM: %s; depthwise 3x3: %s\n", wc_qgemm_level_name(level),
+           level, wc_sgemm_packed_kernel_name(), wc_f32_dwconv_kernel_name());
+    printf("int8 levels run here:");
+    for (size_t li = 0; li < sizeof levels / sizeof levels[0]; li++)
+        if (wc_qgemm_level_supported(levels[li])) printf(" %s", wc_qgemm_level_name(levels[li]));
+    printf("\n");
+    wc_pool *pool = wc_pool_create(2);
+    test_pool(pool);
+    test_qgemm();
+    test_qgemm_unsupported_levels();
+    test_mt_qgemm(pool);
+    test_sgemm(pool);
+    test_dw();
+    wc_pool_destroy(pool);
+    printf("kernels: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
