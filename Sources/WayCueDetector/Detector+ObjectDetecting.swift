@@ -1,3 +1,4 @@
+import WayCueImage
 /// `Detector` is the production ``ObjectDetecting``: the walking pipeline and the HTTP service
 /// call it through that protocol.
 extension Detector: ObjectDetecting {
@@ -10,4 +11,14 @@ extension Detector: ObjectDetecting {
 
     /// The classes in model output order.
     public var classes: [ObjectClass] { classNames.map { ObjectClass(rawValue: $0) } }
+}
+
+extension Detector: MaskDetecting {
+    /// Whether the model has a mask head.
+    public var producesMasks: Bool { maskHead != nil }
+
+    /// ``analyze(_:signalPass:)`` with the detector's own signal pass when `includeSignalPass`.
+    public func detectWithMask(_ image: Image, includeSignalPass: Bool) throws -> (detections: [Detection], mask: SegmentationMask?) {
+        try analyze(image, signalPass: includeSignalPass ? signalPassOptions : nil)
+    }
 }

@@ -56,6 +56,10 @@ public final class Detector: @unchecked Sendable {
     public var signalModel: Detector?
     /// Whether the model carries int8 convolutions (it then runs in int8 precision).
     public let isQuantized: Bool
+    /// The model's dense mask head (tactile paving and crossings), nil when it has none.
+    /// ``analyze(_:)`` returns its mask beside the detections.
+    public let maskHead: MaskHeadSpec?
+    private let maskOutputIndex: Int?
     private let runner: GraphRunner
     private let lock = NSLock()
 
@@ -66,8 +70,22 @@ public final class Detector: @unchecked Sendable {
     ///     name carries a ``DetectorHeadSpec``).
     ///   - threads: Threads for inference.
     public init(model: Graph, threads: Int = 1) throws {
-        guard model.inputs.count == 1, model.outputs.count == 1 else {
-            throw DetectorError.notADetectorModel("needs one input and one output")
+        guard model.inputs.count == 1, !model.outputs.isEmpty else {
+            throw DetectorError.notADetectorModel("needs one input and at least one output")
+        }
+        var maskSpec: MaskHeadSpec?, maskIndex: Int?
+        for (i, o) in model.outputs.enumerated().dropFirst() {
+            let v = model.values[o]
+            guard maskSpec == nil, let m = MaskHeadSpec(valueName: v.name) else {
+                throw DetectorError.notADetectorModel("output \(i) '\(v.name.prefix(80))' is neither the detection head nor a mask head (`\(MaskHeadSpec.prefix) stride=S classes=A,B`), or a second mask head")
+            }
+            let inShape = model.values[model.inputs[0]].shape
+            guard inShape.w % m.stride == 0, inShape.h % m.stride == 0,
+                  v.shape == TensorShape(n: 1, c: m.classNames.count, h: inShape.h / m.stride, w: inShape.w / m.stride) else {
+                throw DetectorError.notADetectorModel("mask output '\(v.name.prefix(80))' has shape \(v.shape), expected [1, \(m.classNames.count), H/\(m.stride), W/\(m.stride)] of the input")
+            }
+            maskSpec = m
+            maskIndex = i
         }
         let inShape = model.values[model.inputs[0]].shape
         guard inShape.n == 1, inShape.c == 3 else { throw DetectorError.notADetectorModel("input must be [1, 3, H, W], is \(inShape)") }
@@ -91,6 +109,8 @@ public final class Detector: @unchecked Sendable {
         head = spec
         inputWidth = inShape.w
         inputHeight = inShape.h
+        maskHead = maskSpec
+        maskOutputIndex = maskIndex
         runner = try GraphRunner(graph: model, threads: max(1, threads), precision: isQuantized ? .int8 : .fp32)
     }
 
@@ -130,6 +150,12 @@ public final class Detector: @unchecked Sendable {
 
     /// Raw head output for an image already letterboxed to the input size (RGB 0...255).
     public func rawOutput(letterboxed image: Image) throws -> [Float] {
+        try rawOutputs(letterboxed: image, mask: false).head
+    }
+
+    /// Raw head output and, when `mask` is true and the model has a mask head, the mask
+    /// head's logits (`[classes, H / stride, W / stride]`), for one letterboxed image.
+    public func rawOutputs(letterboxed image: Image, mask: Bool) throws -> (head: [Float], mask: [Float]?) {
         guard image.width == inputWidth, image.height == inputHeight else {
             throw DetectorError.badImage("expected \(inputWidth)x\(inputHeight), got \(image.width)x\(image.height)")
         }
@@ -166,7 +192,10 @@ public final class Detector: @unchecked Sendable {
         }
         runner.run()
         let out = runner.outputs[0]
-        return Array(UnsafeBufferPointer(start: out.data, count: out.shape.count))
+        let headValues = Array(UnsafeBufferPointer(start: out.data, count: out.shape.count))
+        guard mask, let mi = maskOutputIndex else { return (headValues, nil) }
+        let m = runner.outputs[mi]
+        return (headValues, Array(UnsafeBufferPointer(start: m.data, count: m.shape.count)))
     }
 
     /// Detects objects in one image; boxes are in the image's pixels. Runs the full-frame pass
@@ -184,6 +213,14 @@ public final class Detector: @unchecked Sendable {
     /// model's input, mapped back to the image's pixels, before non-maximum suppression;
     /// `clip` clips the boxes to the image.
     func candidates(_ image: Image, scoreThreshold: Float, clip: Bool = true) throws -> [Detection] {
+        var ignored: SegmentationMask?
+        return try candidates(image, scoreThreshold: scoreThreshold, clip: clip, mask: &ignored, wantMask: false)
+    }
+
+    /// ``candidates(_:scoreThreshold:clip:)`` that also returns the mask head's output when
+    /// `wantMask` and the model has one.
+    func candidates(_ image: Image, scoreThreshold: Float, clip: Bool, mask: inout SegmentationMask?,
+                    wantMask: Bool) throws -> [Detection] {
         let boxed: (image: Image, transform: LetterboxTransform)
         switch head.input.resize {
         case .letterbox: boxed = image.letterboxed(toWidth: inputWidth, height: inputHeight, padValue: head.input.padValue)
@@ -192,7 +229,12 @@ public final class Detector: @unchecked Sendable {
                      LetterboxTransform(sourceWidth: image.width, sourceHeight: image.height,
                                         stretchedToWidth: inputWidth, height: inputHeight))
         }
-        let raw = try rawOutput(letterboxed: boxed.image)
+        let (raw, maskLogits) = try rawOutputs(letterboxed: boxed.image, mask: wantMask)
+        if let maskLogits, let spec = maskHead {
+            mask = SegmentationMask(classNames: spec.classNames, gridWidth: inputWidth / spec.stride,
+                                    gridHeight: inputHeight / spec.stride, stride: spec.stride,
+                                    probabilities: maskLogits.map { 1 / (1 + expf(-$0)) }, transform: boxed.transform)
+        }
         let decoded = raw.withUnsafeBufferPointer {
             head.decode($0, classCount: classNames.count, inputWidth: inputWidth, inputHeight: inputHeight,
                         scoreThreshold: scoreThreshold)
@@ -200,6 +242,26 @@ public final class Detector: @unchecked Sendable {
         return decoded.map { c in
             Detection(objectClass: ObjectClass(classNames[c.classIndex]), score: c.score, box: boxed.transform.toSource(c.box, clip: clip))
         }
+    }
+
+    /// Detects objects (full frame and, when ``signalPass`` is set, the signal pass) and
+    /// returns the mask head's coarse per-class mask of the full frame (nil when the model has
+    /// no mask head).
+    ///
+    /// ```swift
+    /// let (found, mask) = try detector.analyze(frame)
+    /// let labels = mask?.labelMap(width: frame.width, height: frame.height)  // 0, 1 = tactile_guide, ...
+    /// ```
+    public func analyze(_ image: Image) throws -> (detections: [Detection], mask: SegmentationMask?) {
+        try analyze(image, signalPass: signalPass)
+    }
+
+    /// ``analyze(_:)`` with an explicit signal pass setting (nil: full frame only).
+    public func analyze(_ image: Image, signalPass: SignalPassOptions?) throws -> (detections: [Detection], mask: SegmentationMask?) {
+        var mask: SegmentationMask?
+        let full = nonMaxSuppression(try candidates(image, scoreThreshold: scoreThreshold, clip: true, mask: &mask,
+                                                    wantMask: maskHead != nil), options: nms)
+        return (try detect(image, signalPass: signalPass, fullFrame: full), mask)
     }
 
     /// Detects objects in several images (one after another on this detector's threads).

@@ -15,3 +15,16 @@ public protocol ObjectDetecting: AnyObject {
     /// Finds objects in `image`; boxes are in `image`'s own pixel coordinates.
     func detect(_ image: Image) throws -> [Detection]
 }
+
+/// A detector that can also return a dense mask (tactile paving, crossings) from the same pass.
+///
+/// The walking pipeline asks conformers for ``detectWithMask(_:includeSignalPass:)`` and hands
+/// the mask to the cue engine; ``Detector`` conforms, returning a mask when its model has a
+/// mask head.
+public protocol MaskDetecting: ObjectDetecting {
+    /// Whether ``detectWithMask(_:includeSignalPass:)`` returns masks (the model has a mask head).
+    var producesMasks: Bool { get }
+    /// Detections as ``ObjectDetecting/detect(_:)`` finds them (with the signal pass when
+    /// `includeSignalPass` and the detector has one) and the mask of the full frame.
+    func detectWithMask(_ image: Image, includeSignalPass: Bool) throws -> (detections: [Detection], mask: SegmentationMask?)
+}

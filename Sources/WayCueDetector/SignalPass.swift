@@ -124,7 +124,11 @@ extension Detector {
     /// the high-resolution signal pass merged in (see ``SignalPassOptions``); boxes are in the
     /// image's pixels.
     public func detect(_ image: Image, signalPass: SignalPassOptions?) throws -> [Detection] {
-        let full = try detectFullFrame(image)
+        try detect(image, signalPass: signalPass, fullFrame: try detectFullFrame(image))
+    }
+
+    /// Adds the signal pass's detections to the full frame's (already found).
+    func detect(_ image: Image, signalPass: SignalPassOptions?, fullFrame full: [Detection]) throws -> [Detection] {
         guard let o = signalPass, (signalModel ?? self).classNames.contains(where: { o.classes.contains(ObjectClass($0)) }) else {
             return full
         }

@@ -16,6 +16,34 @@ public final class GraphBuilder {
     /// Creates an empty builder.
     public init() {}
 
+    /// Starts from an existing graph: its values, nodes and input are kept unchanged (same
+    /// ids and names), so new nodes can read any of its values and ``build(outputs:classNames:)``
+    /// can keep its outputs and add more. Used to attach a second head to a trained, quantized
+    /// detector without touching its layers.
+    ///
+    /// ```swift
+    /// let b = GraphBuilder(extending: detector)
+    /// let feature = b.existing(named: "p3")!
+    /// let mask = try b.conv(feature, out: 2, kernel: 1, weights: w, bias: bias, name: "mask")
+    /// let graph = try b.build(outputs: b.existingOutputs + [mask], classNames: detector.classNames)
+    /// ```
+    public init(extending graph: Graph) {
+        values = graph.values
+        nodes = graph.nodes
+        inputs = graph.inputs
+        names = Set(graph.values.map(\.name))
+        existingOutputs = graph.outputs.map { graph.values[$0] }
+    }
+
+    /// The outputs of the graph this builder extends (empty for a new builder).
+    public private(set) var existingOutputs: [Value] = []
+
+    /// The value named `name` among those defined so far.
+    public func existing(named name: String) -> Value? { values.first { $0.name == name } }
+
+    /// The value with index `id` among those defined so far.
+    public func existing(id: Int) -> Value? { values.indices.contains(id) ? values[id] : nil }
+
     private func uniqueName(_ base: String?) -> String {
         if let base, !names.contains(base) { names.insert(base); return base }
         while true {

@@ -21,6 +21,9 @@ public struct ProcessedFrame: Sendable {
     /// without one) or was skipped (`.partial`): the cue layer counts only complete frames as
     /// evidence about signals.
     public var signalCoverage: CueFrame.SignalCoverage = .complete
+    /// Per-class masks covering the picture (from a detector with a mask head, see
+    /// ``MaskDetecting``; empty otherwise), at 1/8 of the picture's size.
+    public var masks: [ObjectClass: CueMask] = [:]
 }
 
 /// What a ``Pipeline`` reports to its observer, on the thread that owns the cue engine.
@@ -305,15 +308,23 @@ public final class Pipeline: @unchecked Sendable {
         let tp = MonotonicClock.now()
         record(.preprocess, tp - tq)
         (detector as? any FrameContextDetecting)?.prepare(for: p.frame, transform: transform)
-        let found: [Detection]
+        var found: [Detection]
+        var mask: SegmentationMask?
         var coverage = CueFrame.SignalCoverage.complete
+        let masking = (detector as? any MaskDetecting).flatMap { $0.producesMasks ? $0 : nil }
         do {
             if let (d, o) = signal {
                 let run = signalFrameCounter % UInt64(max(1, o.every)) == 0
                 signalFrameCounter &+= 1
                 coverage = run ? .complete : .partial
-                found = try d.detect(input, includeSignalPass: run)
+                if let masking {
+                    (found, mask) = try masking.detectWithMask(input, includeSignalPass: run)
+                } else {
+                    found = try d.detect(input, includeSignalPass: run)
+                }
                 withStats { if run { $0.signalPasses += 1 } }
+            } else if let masking {
+                (found, mask) = try masking.detectWithMask(input, includeSignalPass: true)
             } else {
                 found = try detector.detect(input)
             }
@@ -325,8 +336,12 @@ public final class Pipeline: @unchecked Sendable {
         let mapped = transform.map { t in found.map { d in
             Detection(objectClass: d.objectClass, score: d.score, box: t.toSource(d.box))
         } } ?? found
+        var cueMasks: [ObjectClass: CueMask] = [:]
+        if let mask {
+            cueMasks = Self.cueMasks(mask, frameWidth: p.frame.image.width, frameHeight: p.frame.image.height, letterbox: transform)
+        }
         return ProcessedFrame(sequence: p.frame.sequence, time: p.time, image: p.frame.image, detections: mapped,
-                              signalCoverage: coverage)
+                              signalCoverage: coverage, masks: cueMasks)
     }
 
     /// Feeds the engine (on `cueQueue`).
@@ -338,7 +353,7 @@ public final class Pipeline: @unchecked Sendable {
         if time <= lastFedTime, options.mode == .live { time = lastFedTime + 1e-6 }
         do {
             cues = try engine.feed(CueFrame(timestamp: time, detections: frame.detections, processedAt: processedAt,
-                                            signalCoverage: frame.signalCoverage))
+                                            masks: frame.masks, signalCoverage: frame.signalCoverage))
             lastFedTime = time
         } catch {
             withStats { $0.engineErrors += 1 }
@@ -531,5 +546,35 @@ public final class Pipeline: @unchecked Sendable {
                 return
             }
         }
+    }
+}
+
+extension Pipeline {
+    /// The detector's mask as one binary ``CueMask`` per class covering the whole frame, at 1/8
+    /// of the frame's size. `letterbox` is the transform from the frame to the image the
+    /// detector saw, when the pipeline letterboxed it first (nil: the detector saw the frame).
+    static func cueMasks(_ mask: SegmentationMask, frameWidth: Int, frameHeight: Int,
+                         letterbox: LetterboxTransform?) -> [ObjectClass: CueMask] {
+        let w = max(1, frameWidth / 8), h = max(1, frameHeight / 8)
+        let sx = Double(frameWidth) / Double(w), sy = Double(frameHeight) / Double(h)
+        var planes = [[UInt8]](repeating: [UInt8](repeating: 0, count: w * h), count: mask.classNames.count)
+        for row in 0..<h {
+            for col in 0..<w {
+                var x = (Double(col) + 0.5) * sx, y = (Double(row) + 0.5) * sy
+                if let t = letterbox {
+                    x = Double(t.offsetX) + x * Double(t.scaleX)
+                    y = Double(t.offsetY) + y * Double(t.scaleY)
+                }
+                var best: Float = 0.5, label = -1
+                for k in 0..<mask.classNames.count {
+                    let p = mask.probability(classIndex: k, x: x, y: y)
+                    if p >= best { best = p; label = k }
+                }
+                if label >= 0 { planes[label][row * w + col] = 1 }
+            }
+        }
+        var out: [ObjectClass: CueMask] = [:]
+        for (k, name) in mask.classNames.enumerated() { out[ObjectClass(name)] = CueMask(width: w, height: h, values: planes[k]) }
+        return out
     }
 }

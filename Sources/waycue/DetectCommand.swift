@@ -19,6 +19,13 @@ struct DetectCommand: AsyncParsableCommand {
               waycue detect photo.jpg --json --model default.wcm
               waycue detect a.jpg b.jpg --model m.wcm --annotate out.png --score 0.3
               waycue detect street.jpg --signal-pass --json   # add the signal pass
+              waycue detect walk/*.jpg --mask-out masks/ --annotate out.png   # paving masks
+
+            With --mask-out DIR and a model with a mask head (the bundled model has one), one \
+            grey PNG per image is written to DIR/NAME.png at the image's own size: 0 background, \
+            1 tactile_guide, 2 tactile_warning, 3 crosswalk (the mask head's classes keep these \
+            values whatever their order). --annotate then also draws the mask translucent. \
+            --mask-out with a model without a mask head is an error (exit 2).
 
             The signal pass (default: the model's own setting; off for the bundled model, whose \
             card shows it does not help yet) looks again at the top 60% of the image in model-input tiles at native \
@@ -48,6 +55,9 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Threads.")
     var threads: Int = 2
 
+    @Option(name: .customLong("mask-out"), help: "Folder for one mask PNG per image (0 background, 1 tactile_guide, 2 tactile_warning, 3 crosswalk).")
+    var maskOut: String?
+
     @OptionGroup var signal: SignalPassFlags
 
     func run() async throws {
@@ -64,6 +74,17 @@ struct DetectCommand: AsyncParsableCommand {
         detector.scoreThreshold = score
         detector.nms.iouThreshold = iou
         try signal.apply(to: detector, threads: threads)
+        if let maskOut {
+            guard let spec = detector.maskHead else {
+                FileHandle.standardError.write(Data("error: --mask-out: this model has no mask head (train one with `waycue train-mask`)\n".utf8))
+                throw ExitCode(2)
+            }
+            guard spec.classNames.allSatisfy({ MaskPalette.value(of: $0) != nil }) else {
+                FileHandle.standardError.write(Data("error: --mask-out: the mask head's classes \(spec.classNames) are not all in tactile_guide, tactile_warning, crosswalk\n".utf8))
+                throw ExitCode(2)
+            }
+            try FileManager.default.createDirectory(atPath: maskOut, withIntermediateDirectories: true)
+        }
         var failed = false
         for path in images {
             let image: Image
@@ -73,7 +94,11 @@ struct DetectCommand: AsyncParsableCommand {
                 failed = true
                 continue
             }
-            let dets = try detector.detect(image)
+            let (dets, mask) = try detector.analyze(image)
+            if let maskOut, let mask {
+                let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                try MaskPalette.outputImage(mask).write(to: maskOut + "/" + name + ".png")
+            }
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
@@ -86,6 +111,7 @@ struct DetectCommand: AsyncParsableCommand {
             }
             if let annotate {
                 var img = image
+                if let mask { MaskPalette.tint(&img, with: mask) }
                 for d in dets {
                     img.drawLabeledBox(d.box, label: "\(d.objectClass.rawValue) \(String(format: "%.2f", d.score))", color: .orange,
                                        thickness: max(2, img.width / 200), textScale: max(1, img.width / 400))
@@ -96,5 +122,41 @@ struct DetectCommand: AsyncParsableCommand {
             }
         }
         if failed { throw ExitCode(2) }
+    }
+}
+
+/// The fixed label values and tint colours of mask classes in WayCue's mask files.
+enum MaskPalette {
+    static let classes: [(name: String, value: UInt8, color: PixelColor)] = [
+        ("tactile_guide", 1, PixelColor(red: 255, green: 200, blue: 0)),
+        ("tactile_warning", 2, PixelColor(red: 255, green: 40, blue: 40)),
+        ("crosswalk", 3, PixelColor(red: 40, green: 160, blue: 255)),
+    ]
+
+    static func value(of name: String) -> UInt8? { classes.first { $0.name == name }?.value }
+
+    /// The mask at the image's size with the file's fixed label values.
+    static func outputImage(_ mask: SegmentationMask) -> Image {
+        let values = mask.classNames.map { value(of: $0) ?? 0 }
+        var img = mask.labelImage()
+        for i in img.pixels.indices where img.pixels[i] > 0 { img.pixels[i] = values[Int(img.pixels[i]) - 1] }
+        return img
+    }
+
+    /// Blends each mask class's colour over the image at 45%.
+    static func tint(_ image: inout Image, with mask: SegmentationMask) {
+        guard image.format == .rgb8 else { return }
+        let labels = mask.labelMap(width: image.width, height: image.height)
+        let colors = mask.classNames.map { n in classes.first { $0.name == n }?.color ?? PixelColor(red: 255, green: 0, blue: 255) }
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let l = Int(labels[y * image.width + x])
+                guard l > 0 else { continue }
+                let c = colors[l - 1], o = y * image.stride + x * 3
+                image.pixels[o] = UInt8((Int(image.pixels[o]) * 55 + Int(c.red) * 45) / 100)
+                image.pixels[o + 1] = UInt8((Int(image.pixels[o + 1]) * 55 + Int(c.green) * 45) / 100)
+                image.pixels[o + 2] = UInt8((Int(image.pixels[o + 2]) * 55 + Int(c.blue) * 45) / 100)
+            }
+        }
     }
 }

@@ -21,6 +21,8 @@ struct EvalCommand: AsyncParsableCommand {
             Without --predictions, runs --model (a .wcm from `waycue export`) or the bundled \
             default model (exit 1 when a build lacks it) on the split.
 
+            With a model that has a mask head, images with mask files (split/masks/NAME.png) are \
+            also scored for mask IoU per class (`mask_iou` and `mask_images` in --json). \
             --json prints one object: map50, map50_95, per_class ({"ped_green": {"ap50": ..., \
             "ap50_95": ..., "count": ...}}), split, images, removed_near_duplicates, \
             unreadable_images, images_without_predictions, unmatched_predictions, confusion_matrix, \
@@ -97,10 +99,11 @@ struct EvalCommand: AsyncParsableCommand {
             for i in dataset.samples.indices where parts.contains(dataset.samples[i].split) { dataset.samples[i].split = joined }
         }
         let preds: PredictionsFile
+        var maskReport: MaskIoUReport?
         if let predictions {
             preds = try loadOrExit { try PredictionsFile.load(path: predictions) }
         } else {
-            preds = try modelPredictions(dataset: dataset)
+            (preds, maskReport) = try modelPredictions(dataset: dataset)
         }
         var options = DatasetEvaluation.Options()
         options.split = splitParts.joined(separator: "+")
@@ -136,7 +139,15 @@ struct EvalCommand: AsyncParsableCommand {
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
+            if let maskReport, var obj = try JSONSerialization.jsonObject(with: try enc.encode(report)) as? [String: Any] {
+                // Mask IoU per class ({"tactile_guide": 0.71, ...}; null where neither truth nor
+                // prediction has the class) and the images scored.
+                obj["mask_iou"] = Dictionary(uniqueKeysWithValues: maskReport.perClass.map { ($0.name, $0.iou.map { $0 as Any } ?? NSNull()) })
+                obj["mask_images"] = maskReport.images
+                print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                print(String(decoding: try enc.encode(report), as: UTF8.self))
+            }
         } else {
             print("split \(report.split): \(report.images) images evaluated, \(report.removed_near_duplicates) removed as near-duplicates of train")
             print(String(format: "mAP50 %.4f   mAP50-95 %.4f", report.map50, report.map50_95))
@@ -154,6 +165,11 @@ struct EvalCommand: AsyncParsableCommand {
             print("confusion matrix (rows true, columns predicted, score >= \(cm.scoreThreshold)):")
             print("  " + cm.labels.joined(separator: " | "))
             for (l, row) in zip(cm.labels, cm.counts) { print("  \(l): " + row.map(String.init).joined(separator: " ")) }
+            if let maskReport {
+                print("mask IoU (\(maskReport.images) images with masks): " + maskReport.perClass.map {
+                    "\($0.name) \(Self.figure($0.iou))"
+                }.joined(separator: "  "))
+            }
             if report.images_without_predictions > 0 || report.unmatched_predictions > 0 {
                 print("\(report.images_without_predictions) images had no prediction line; \(report.unmatched_predictions) prediction lines were for removed or unknown images")
             }

@@ -26,6 +26,7 @@ struct WayCueCommand: AsyncParsableCommand {
             RecordCommand.self,
             SynthCommand.self,
             TrainCommand.self,
+            TrainMaskCommand.self,
             ExportCommand.self,
             QuantizeCommand.self,
             DetectCommand.self,

@@ -155,3 +155,11 @@ public struct RunFolder: Sendable {
         try write(s, to: "MODEL_CARD.md")
     }
 }
+
+/// Charts of training curves, as the run folders' `loss.png` and `map.png` draw them.
+public enum TrainingCharts {
+    /// A 640x400 line chart of series over epochs (non-finite values are skipped).
+    public static func lineChart(title: String, series: [(name: String, color: PixelColor, values: [Double])]) -> Image {
+        RunFolder.chart(title: title, series: series)
+    }
+}
