@@ -4,14 +4,16 @@ import WayCueDetector
 import WayCueImage
 import WayCueNN
 
-/// `waycue bench detector`: end-to-end latency of `Detector.detect` on one image.
+/// `waycue bench detector`: end-to-end latency of `Detector.analyze` (detections, and the mask
+/// when the model has a mask head) on one image.
 struct BenchDetectorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detector",
-        abstract: "Latency of Detector.detect (letterbox + graph + decode + NMS), median/p90 ms.",
+        abstract: "Latency of Detector.analyze (letterbox + graph + decode + NMS + mask), median/p90 ms.",
         discussion: """
             Runs a .wcm detector (fp32, or int8 when the file holds int8 weights) on one image \
-            repeatedly and prints the median and 90th percentile of the whole detect call.
+            repeatedly and prints the median and 90th percentile of the whole call: detections, \
+            plus the mask for a model with a mask head (the graph runs the head either way).
 
             Examples:
               waycue bench detector --model m.wcm --image photo.jpg --threads 1
@@ -28,11 +30,11 @@ struct BenchDetectorCommand: ParsableCommand {
     func run() throws {
         let detector = try Detector(modelPath: model, threads: threads)
         let img = try image.map { try Image(contentsOfFile: $0, as: .rgb8) } ?? Image(width: 640, height: 480, format: .rgb8, fill: 100)
-        for _ in 0..<warmup { _ = try detector.detect(img) }
+        for _ in 0..<warmup { _ = try detector.analyze(img) }
         var t: [Double] = []
         for _ in 0..<max(1, runs) {
             let t0 = monotonicSeconds()
-            _ = try detector.detect(img)
+            _ = try detector.analyze(img)
             t.append((monotonicSeconds() - t0) * 1000)
         }
         t.sort()

@@ -20,6 +20,7 @@ struct DetectCommand: AsyncParsableCommand {
               waycue detect a.jpg b.jpg --model m.wcm --annotate out.png --score 0.3
               waycue detect street.jpg --signal-pass --json   # add the signal pass
               waycue detect walk/*.jpg --mask-out masks/ --annotate out.png   # paving masks
+              waycue detect street/*.jpg --sheet street-sheet.jpg             # one page to eyeball
 
             With --mask-out DIR and a model with a mask head (the bundled model has one), one \
             grey PNG per image is written to DIR/NAME.png at the image's own size: 0 background, \
@@ -58,6 +59,12 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(name: .customLong("mask-out"), help: "Folder for one mask PNG per image (0 background, 1 tactile_guide, 2 tactile_warning, 3 crosswalk).")
     var maskOut: String?
 
+    @Option(name: .long, help: "Write a contact sheet of every image with its boxes (and mask) drawn to this file (JPEG or PNG).")
+    var sheet: String?
+
+    @Option(name: .customLong("sheet-columns"), help: "Columns of the --sheet grid.")
+    var sheetColumns: Int = 4
+
     @OptionGroup var signal: SignalPassFlags
 
     func run() async throws {
@@ -86,6 +93,7 @@ struct DetectCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: maskOut, withIntermediateDirectories: true)
         }
         var failed = false
+        var tiles: [(image: Image, caption: String)] = []
         for path in images {
             let image: Image
             do { image = try Image(contentsOfFile: path, as: .rgb8) } catch {
@@ -109,17 +117,26 @@ struct DetectCommand: AsyncParsableCommand {
                     print(String(format: "  %@ %.2f [%.0f, %.0f, %.0f, %.0f]", d.objectClass.rawValue, d.score, d.box.x1, d.box.y1, d.box.x2, d.box.y2))
                 }
             }
-            if let annotate {
+            if annotate != nil || sheet != nil {
                 var img = image
                 if let mask { MaskPalette.tint(&img, with: mask) }
                 for d in dets {
                     img.drawLabeledBox(d.box, label: "\(d.objectClass.rawValue) \(String(format: "%.2f", d.score))", color: .orange,
                                        thickness: max(2, img.width / 200), textScale: max(1, img.width / 400))
                 }
+                if sheet != nil {
+                    let scale = min(1, 480 / Double(max(img.width, img.height)))
+                    let small = scale < 1 ? img.resized(width: max(1, Int(Double(img.width) * scale)), height: max(1, Int(Double(img.height) * scale))) : img
+                    tiles.append((small, "\((path as NSString).lastPathComponent): \(dets.count) objects"))
+                }
+                guard let annotate else { continue }
                 let outPath = images.count == 1 ? annotate
                     : ((annotate as NSString).deletingPathExtension + "-" + ((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".png")
                 try img.write(to: outPath)
             }
+        }
+        if let sheet, !tiles.isEmpty {
+            try ContactSheet(columns: max(1, sheetColumns), cellWidth: 320, cellHeight: 240).render(tiles).write(to: sheet)
         }
         if failed { throw ExitCode(2) }
     }

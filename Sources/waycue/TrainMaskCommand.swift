@@ -20,8 +20,8 @@ struct TrainMaskCommand: AsyncParsableCommand {
 
             Data: folders holding `images/` with `masks/` beside them (grey PNGs at the image's \
             size: 0 background, 1 tactile_guide, 2 tactile_warning, 3 crosswalk, 255 ignored), \
-            the layout `waycue synth images` writes. --data DIR uses DIR/train (or DIR itself); \
-            validation uses every --valid DIR, or DIR/valid.
+            the layout `waycue synth images` writes. Each --data DIR uses DIR/train (or DIR itself); \
+            validation uses every --valid DIR, or else each DIR/valid.
 
             RUN holds mask.ckpt (every epoch, atomic; --resume continues from it), metrics.jsonl, \
             loss.png, model.wcm and mask-iou.json (pixel IoU per class on each validation folder).
@@ -34,8 +34,8 @@ struct TrainMaskCommand: AsyncParsableCommand {
 
     @Option(help: "Detector to train the head for (.wcm; default: the bundled model).")
     var model: String?
-    @Option(help: "Training data folder (see above).")
-    var data: String
+    @Option(help: "Training data folder (see above; repeatable).")
+    var data: [String]
     @Option(help: "Validation folder (repeatable; default DATA/valid).")
     var valid: [String] = []
     @Option(help: "Run folder.")
@@ -52,7 +52,6 @@ struct TrainMaskCommand: AsyncParsableCommand {
     @Flag(help: "Continue the run in --out from its mask.ckpt.") var resume = false
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
         var cfg = MaskTrainConfig()
         cfg.epochs = epochs; cfg.batch = batch; cfg.views = views; cfg.hidden = hidden
         cfg.learningRate = lr; cfg.threads = threads; cfg.maxImages = maxImages
@@ -72,14 +71,18 @@ struct TrainMaskCommand: AsyncParsableCommand {
         }
 
         let fm = FileManager.default
-        var isDir: ObjCBool = false
-        let trainRoot = fm.fileExists(atPath: data + "/train", isDirectory: &isDir) && isDir.boolValue ? data + "/train" : data
-        var pairs = MaskLabels.pairs(under: trainRoot)
-        guard !pairs.isEmpty else {
-            throw ValidationError("no images with masks under \(trainRoot) (expected images/NAME.jpg with masks/NAME.png beside)")
+        var pairs: [(image: String, mask: String)] = []
+        for d in data {
+            var isDir: ObjCBool = false
+            let root = fm.fileExists(atPath: d + "/train", isDirectory: &isDir) && isDir.boolValue ? d + "/train" : d
+            let found = MaskLabels.pairs(under: root)
+            guard !found.isEmpty else {
+                throw ValidationError("no images with masks under \(root) (expected images/NAME.jpg with masks/NAME.png beside)")
+            }
+            pairs += found
         }
         if let m = maxImages, pairs.count > m { pairs = Array(pairs.prefix(m)) }
-        let validRoots = valid.isEmpty ? (fm.fileExists(atPath: data + "/valid") ? [data + "/valid"] : []) : valid
+        let validRoots = valid.isEmpty ? data.map { $0 + "/valid" }.filter { fm.fileExists(atPath: $0) } : valid
         let validPairs = validRoots.flatMap { MaskLabels.pairs(under: $0) }
 
         print("extracting features: \(pairs.count) training images x \(views) views, \(validPairs.count) validation images")
@@ -89,6 +92,7 @@ struct TrainMaskCommand: AsyncParsableCommand {
             bar.update(done)
             if isatty(STDERR_FILENO) == 0, done % 250 == 0 || done == total {
                 print(String(format: "  features %d/%d (%.0f s)", done, total, monotonicSeconds() - t0))
+                fflush(nil)  // progress reaches a log file as it happens
             }
         }
         bar.finish()
@@ -104,7 +108,7 @@ struct TrainMaskCommand: AsyncParsableCommand {
             try trainer.writeCheckpoint(to: ckpt)
             let line = try JSONEncoder().encode(m)
             if let h = FileHandle(forWritingAtPath: out + "/metrics.jsonl") ?? {
-                fm.createFile(atPath: out + "/metrics.jsonl", contents: nil); return FileHandle(forWritingAtPath: out + "/metrics.jsonl")
+                _ = fm.createFile(atPath: out + "/metrics.jsonl", contents: nil); return FileHandle(forWritingAtPath: out + "/metrics.jsonl")
             }() {
                 h.seekToEndOfFile(); h.write(line); h.write(Data("\n".utf8)); try? h.close()
             }
@@ -112,6 +116,7 @@ struct TrainMaskCommand: AsyncParsableCommand {
             let ious = m.validCellIoU.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
             print(String(format: "epoch %d/%d  loss %.4f  valid %@  cell IoU: %@  (%.0f s)", m.epoch, epochs, m.trainLoss,
                          m.validLoss.map { String(format: "%.4f", $0) } ?? "-", ious, m.seconds))
+            fflush(nil)
         }, progress: { e, s, n, _ in stepBar.update((e - 1 - startEpoch) * n + s) })
         stepBar.finish()
 
