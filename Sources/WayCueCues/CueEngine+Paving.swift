@@ -13,6 +13,16 @@ public struct PavingMeasurement: Sendable, Hashable {
     public var farEnd: Double?
     /// Whether the measurement came from a mask (otherwise from boxes over time).
     public var fromMask: Bool
+    /// Distance (metres) to where the strip bends or turns, from a mask; `nil` otherwise.
+    public var bendDistance: Double? = nil
+    /// How much it bends there (degrees, positive right).
+    public var bendDegrees: Double? = nil
+    /// Distance (metres) to a junction where a branch leaves the strip, from a mask.
+    public var junctionDistance: Double? = nil
+    /// The side of the junction's branch: `"left"`, `"right"` or `"both"`.
+    public var junctionSide: String? = nil
+    /// Distance (metres) to warning tiles on the strip's line, from a warning-tile mask.
+    public var warningDistance: Double? = nil
 }
 
 struct PavingState {
@@ -22,44 +32,36 @@ struct PavingState {
     var offsets: [(time: Double, offset: Double)] = []
     var aheadPending = false
     var trackID: Int?
+    /// Recent mask measurements, for a median that does not flicker.
+    var recent: [(time: Double, offset: Double, heading: Double?)] = []
+    /// Frames in a row on which the strip was followed.
+    var followedFrames = 0
+    /// The far end seen last while following (nil: the strip went on out of view).
+    var lastFarEnd: Double?
+    /// Set once "paving lost" was said, until the paving is found again.
+    var lostSaid = false
+    /// When a bend / junction was last seen ahead (they are announced once each).
+    var bendSeen = -Double.infinity
+    var junctionSeen = -Double.infinity
+    var bendAnnounced = false
+    var junctionAnnounced = false
 }
 
 extension CueEngine {
     /// The latest paving measurement's phase, for diagnostics: `"none"`, `"on"` or `"off"`.
     public var pavingPhase: String { "\(paving.phase)" }
 
-    /// Measures paving from a mask: row centroids in the lower part of the image, projected
-    /// to the ground, fitted with a line `x = a + b y`.
-    public func measurePaving(mask: CueMask) -> PavingMeasurement? {
-        guard mask.isValid else { return nil }
-        let cam = configuration.camera
-        let sx = Double(cam.imageWidth) / Double(mask.width)
-        let sy = Double(cam.imageHeight) / Double(mask.height)
-        let step = max(1, mask.height / 48)
-        var pts: [(x: Double, y: Double)] = []
-        var topRow: Int?
-        for row in stride(from: mask.height - 1, through: 0, by: -step) {
-            var sum = 0, count = 0
-            let base = row * mask.width
-            for col in 0..<mask.width where mask.values[base + col] != 0 { sum += col; count += 1 }
-            guard count >= 2 else { continue }
-            topRow = row
-            let u = (Double(sum) / Double(count) + 0.5) * sx
-            if let g = cam.groundPoint(u: u, v: (Double(row) + 0.5) * sy), g.y < 12 { pts.append(g) }
-        }
-        guard pts.count >= 3 else { return nil }
-        let n = Double(pts.count)
-        let my = pts.map(\.y).reduce(0, +) / n
-        let mx = pts.map(\.x).reduce(0, +) / n
-        let syy = pts.map { ($0.y - my) * ($0.y - my) }.reduce(0, +)
-        guard syy > 0.01 else { return nil }
-        let b = pts.map { ($0.y - my) * ($0.x - mx) }.reduce(0, +) / syy
-        let a = mx - b * my
-        var far: Double?
-        if let top = topRow, top > step, let g = cam.groundPoint(u: Double(cam.imageWidth) / 2, v: Double(top) * sy) {
-            far = g.y
-        }
-        return PavingMeasurement(offset: a + b * 1.0, headingDegrees: atan(b) * 180 / .pi, farEnd: far, fromMask: true)
+    /// Measures paving from a mask with ``PavingTracer``: the strip nearest the walker is traced
+    /// from the bottom of the picture, laid on the ground, and read for the walker's offset, the
+    /// strip's heading, its end, bends, junctions and (with `warning`) warning tiles on its line.
+    public func measurePaving(mask: CueMask, warning: CueMask? = nil) -> PavingMeasurement? {
+        let prefer = paving.recent.last?.offset ?? 0
+        guard let t = PavingTracer(camera: configuration.camera).trace(guide: mask, warning: warning, preferredOffset: prefer)
+        else { return nil }
+        return PavingMeasurement(offset: t.offset, headingDegrees: t.headingDegrees, farEnd: t.farEnd, fromMask: true,
+                                 bendDistance: t.bendDistance, bendDegrees: t.bendDegrees,
+                                 junctionDistance: t.junctionDistance, junctionSide: t.junctionSide,
+                                 warningDistance: t.warningDistance)
     }
 
     /// Measures paving from a tracked box: the offset of the bottom centre, the heading from
@@ -98,7 +100,13 @@ extension CueEngine {
         let nearest = guides.compactMap { t in cam.groundContact(of: t.box).map { (t, $0) } }
             .min { abs($0.1.x) < abs($1.1.x) }?.0
         var measurement: PavingMeasurement?
-        if let mask = frame.masks[.tactileGuide], let m = measurePaving(mask: mask) {
+        if let mask = frame.masks[.tactileGuide], var m = measurePaving(mask: mask, warning: frame.masks[.tactileWarning]) {
+            // The median of the last half second: one odd frame does not flip the phase.
+            paving.recent.append((now, m.offset, m.headingDegrees))
+            paving.recent.removeAll { now - $0.time > 0.5 }
+            m.offset = Self.median(paving.recent.map(\.offset))
+            let headings = paving.recent.compactMap(\.heading)
+            m.headingDegrees = headings.count * 2 > paving.recent.count ? Self.median(headings) : nil
             measurement = m
         } else if let track = nearest {
             // Drift is measured along one strip: a different strip, or a step back onto the
@@ -115,10 +123,17 @@ extension CueEngine {
         }
         paving.offsets.removeAll { now - $0.time > 2 }
         guard let m = measurement else {
-            if now - paving.lastSeen > 1.5 { paving.phase = .none; paving.offsets.removeAll() }
+            if now - paving.lastSeen > cfg.pavingLostSeconds {
+                pavingLost(now: now, candidates: &candidates)
+                paving.phase = .none
+                paving.offsets.removeAll()
+                paving.recent.removeAll()
+                paving.followedFrames = 0
+            }
             return
         }
         paving.lastSeen = now
+        paving.lostSaid = false
         let wasPhase = paving.phase
         switch paving.phase {
         case .none, .on: paving.phase = abs(m.offset) > cfg.pavingOffMetres ? .off : .on
@@ -126,13 +141,42 @@ extension CueEngine {
         }
         if paving.phase == .on && wasPhase != .on { paving.aheadPending = true }
         if paving.phase != .on { paving.aheadPending = false }
+        if paving.phase == .on {
+            paving.followedFrames += 1
+            paving.lastFarEnd = m.farEnd
+        } else {
+            paving.followedFrames = 0
+        }
+
+        // Warning tiles on the strip's line, from the warning-tile mask (boxes: warningTiles).
+        if let w = m.warningDistance, w <= cfg.warningTilesRange, !candidates.contains(where: { $0.topic == "paving.warning" }) {
+            let msg = CueMessage("paving.warning")
+            if isStable("paving.warning", msg, now: now) {
+                candidates.append(Candidate(kind: .paving, priority: .pavingHazard, message: msg, topic: "paving.warning",
+                                            pan: Float(max(-1, min(1, m.offset))), urgency: 0.4, earcon: .guide,
+                                            repeatSeconds: 10))
+            }
+        }
+        // Bends and junctions are said once each while they are ahead; seen again after two
+        // seconds out of view, they are new ones.
+        if let d = m.junctionDistance, d <= cfg.pavingJunctionMetres { paving.junctionSeen = now }
+        else if now - paving.junctionSeen > 2 { paving.junctionAnnounced = false }
+        if let d = m.bendDistance, d <= cfg.pavingJunctionMetres, abs(m.bendDegrees ?? 0) >= PavingTracer.bendThresholdDegrees {
+            paving.bendSeen = now
+        } else if now - paving.bendSeen > 2 { paving.bendAnnounced = false }
 
         let side = m.offset > 0 ? "right" : "left"
         var message: CueMessage?
         if paving.phase == .off {
             message = CueMessage("paving.off", ["side": side])
-        } else if let far = m.farEnd, far < cfg.pavingEndMetres, !leadsIntoWarningTiles(farEnd: far, offset: m.offset, now: now) {
+        } else if let far = m.farEnd, far < cfg.pavingEndMetres,
+                  !(m.warningDistance.map { $0 <= far + cfg.pavingWarningGapMetres } ?? false),
+                  !leadsIntoWarningTiles(farEnd: far, offset: m.offset, now: now) {
             message = CueMessage("paving.ends")
+        } else if paving.junctionSeen == now, !paving.junctionAnnounced, let s = m.junctionSide {
+            message = s == "both" ? CueMessage("paving.junction.both") : CueMessage("paving.junction", ["side": s])
+        } else if paving.bendSeen == now, !paving.bendAnnounced, let b = m.bendDegrees {
+            message = CueMessage("paving.bends", ["side": b > 0 ? "right" : "left"])
         } else if let h = m.headingDegrees, abs(h) > cfg.pavingDriftDegrees {
             message = CueMessage("paving.drifts", ["side": h > 0 ? "right" : "left"])
         } else if paving.aheadPending {
@@ -140,12 +184,37 @@ extension CueEngine {
         }
         guard let msg = message, isStable("paving", msg, now: now) else { return }
         if msg.key == "paving.ahead" { paving.aheadPending = false }
+        if msg.key.hasPrefix("paving.junction") { paving.junctionAnnounced = true }
+        if msg.key == "paving.bends" { paving.bendAnnounced = true }
         // "Paving ends" matters more than the rest and is said once, even over other paving talk.
         let ends = msg.key == "paving.ends"
+        let event = msg.key == "paving.ahead" || ends || msg.key.hasPrefix("paving.junction") || msg.key == "paving.bends"
         candidates.append(Candidate(kind: .paving, priority: ends ? .pavingHazard : .paving,
                                     message: msg, topic: "paving", pan: Float(max(-1, min(1, m.offset))),
                                     urgency: ends ? 0.4 : 0.2, earcon: .guide, trackID: nearest?.id,
-                                    isEvent: msg.key == "paving.ahead" || ends, repeatSeconds: ends ? 15 : nil))
+                                    isEvent: event, repeatSeconds: ends ? 15 : nil))
+    }
+
+    /// "Paving lost": the walker was following a strip that went on out of view, and it is
+    /// gone without its end, warning tiles or a crosswalk having been announced. Silence
+    /// must never hide a lost strip.
+    func pavingLost(now: Double, candidates: inout [Candidate]) {
+        let cfg = configuration
+        guard paving.phase == .on, paving.followedFrames >= cfg.pavingLostMinFrames, !paving.lostSaid,
+              !crosswalk.onCrosswalk else { return }
+        if let far = paving.lastFarEnd, far <= cfg.pavingEndMetres + 1.5 { return }  // it was ending
+        for key in ["paving.ends", "paving.warning", "crosswalk.ahead"] {
+            if let said = lastByMessage[CueMessage(key)], now - said < 8 { return }
+        }
+        paving.lostSaid = true
+        candidates.append(Candidate(kind: .paving, priority: .pavingHazard, message: CueMessage("paving.lost"),
+                                    topic: "paving", urgency: 0.4, earcon: .guide, isEvent: true))
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     /// The top box of the chain of guide-paving boxes that continue `track` upwards in the

@@ -125,6 +125,12 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var pavingWarningGapMetres: Double = 1.0
     /// Distance (metres) under which warning tiles are announced.
     public var warningTilesRange: Double = 4
+    /// Distance (metres) under which a bend or junction of the paving (seen in a mask) is announced.
+    public var pavingJunctionMetres: Double = 4
+    /// Seconds without the followed paving before "paving lost".
+    public var pavingLostSeconds: Double = 1.5
+    /// Frames the paving must have been followed for its loss to be announced.
+    public var pavingLostMinFrames: Int = 5
 
     // MARK: Fail loud
     /// Seconds without a frame before "camera paused".

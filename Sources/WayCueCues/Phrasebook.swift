@@ -50,7 +50,7 @@ public struct Phrasebook: Sendable, Hashable {
         "system.camera.resumed", "system.vision.lagging", "system.vision.recovered", "obstacle", "obstacle.near",
         "crosswalk.ahead", "crosswalk.ahead.turn", "crosswalk.on", "crosswalk.veer",
         "crosswalk.end", "paving.ahead", "paving.drifts", "paving.off", "paving.warning",
-        "paving.ends",
+        "paving.ends", "paving.bends", "paving.junction", "paving.junction.both", "paving.lost",
     ]
 
     /// The languages bundled with the module.

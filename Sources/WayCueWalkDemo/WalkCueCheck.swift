@@ -28,6 +28,24 @@ public enum WalkCueCheck {
     public static let greenDelayLimit = 2.0
     /// How far before the kerb the end of the paving must be announced, seconds.
     public static let pavingEndWindow = 10.0
+    /// How early a bend may be announced before the walker enters it, seconds.
+    public static let bendWindow = 6.0
+    /// How late into a bend its announcement may come, seconds.
+    public static let bendLate = 3.0
+    /// Bends of at least this many degrees must be announced.
+    public static let sharpBendDegrees = 45.0
+
+    /// When the walker enters each bend of at least ``sharpBendDegrees`` of the walk's route,
+    /// from the route's pieces and the walk's `piece` events (one per piece, in order).
+    public static func sharpBends(script: WalkScript, events: [WalkEvent]) -> [(t: Double, degrees: Double)] {
+        let entered = events.filter { $0.type == "piece" }
+        var out: [(t: Double, degrees: Double)] = []
+        for (piece, event) in zip(script.route, entered) {
+            if case .bend(let degrees, _) = piece, abs(degrees) >= sharpBendDegrees { out.append((event.t, degrees)) }
+        }
+        return out
+    }
+
     /// Walkers closer than this to the paving centre line are on it (metres).
     public static let onPavingMetres = 0.3
 
@@ -39,7 +57,10 @@ public enum WalkCueCheck {
     ///   - cues: The cues in order.
     ///   - events: The walk's ground-truth events.
     ///   - paving: The walker's paving offset per frame (``WalkTruthBook/pavingSamples``).
-    public static func check(cues: [Cue], events: [WalkEvent], paving: [PavingSample]) -> [Result] {
+    ///   - bends: When the walker enters each sharp bend of the paving (45 degrees or more) and
+    ///     its direction (degrees, positive right); see ``sharpBends(script:events:)``.
+    public static func check(cues: [Cue], events: [WalkEvent], paving: [PavingSample],
+                             bends: [(t: Double, degrees: Double)] = []) -> [Result] {
         var results: [Result] = []
         let kerbs = events.filter { $0.type == "kerb_arrival" }.map(\.t)
         let spoken = cues.filter { $0.kind != .tone }
@@ -47,7 +68,7 @@ public enum WalkCueCheck {
         // 1. Paving followed: never "off the paving" while on it, end announced before the kerb.
         if paving.contains(where: { $0.offset != nil }) {
             var wrong: [String] = []
-            for cue in spoken where cue.message.key == "paving.off" {
+            for cue in spoken where cue.message.key == "paving.off" || cue.message.key == "paving.lost" {
                 let sample = paving.min { abs($0.t - cue.timestamp) < abs($1.t - cue.timestamp) }
                 if let o = sample?.offset, abs(o) < onPavingMetres {
                     wrong.append("\(f(cue.timestamp)) '\(cue.text)' while \(String(format: "%.2f", abs(o))) m from the centre line")
@@ -73,6 +94,33 @@ public enum WalkCueCheck {
                     detail: end.map { "\(f($0.timestamp)) '\($0.text)', kerb at \(f(kerb))" }
                         ?? "no 'paving ends' or 'warning tiles' in the \(Int(pavingEndWindow)) s before the kerb at \(f(kerb))"))
             }
+        }
+
+        // 1b. Warning tiles on the route are announced before the walker steps on them.
+        for piece in events where piece.type == "piece" && piece.detail == "warning" {
+            let said = spoken.first {
+                $0.message.key == "paving.warning" && $0.timestamp <= piece.t + 0.5 && $0.timestamp >= piece.t - pavingEndWindow
+            }
+            results.append(Result(
+                name: "warning tiles announced (reached at \(f(piece.t)))",
+                passed: said != nil,
+                detail: said.map { "'\($0.text)' at \(f($0.timestamp))" }
+                    ?? "no 'warning tiles' in the \(Int(pavingEndWindow)) s before the walker reached them at \(f(piece.t))"))
+        }
+
+        // 1c. Each sharp bend is announced, on its side, before the walker is through it
+        //     ("bends" ahead, or "drifts" as the strip turns under the walker).
+        for bend in bends {
+            let side = bend.degrees > 0 ? "right" : "left"
+            let said = spoken.first {
+                ($0.message.key == "paving.bends" || $0.message.key == "paving.drifts") && $0.message.arguments["side"] == side
+                    && $0.timestamp >= bend.t - bendWindow && $0.timestamp <= bend.t + bendLate
+            }
+            results.append(Result(
+                name: "bend \(side) announced (entered at \(f(bend.t)))",
+                passed: said != nil,
+                detail: said.map { "'\($0.text)' at \(f($0.timestamp))" }
+                    ?? "no 'paving bends \(side)' or 'drifts \(side)' from \(f(bend.t - bendWindow)) to \(f(bend.t + bendLate))"))
         }
 
         // 2. Red then green at each crossing with a pedestrian light.
