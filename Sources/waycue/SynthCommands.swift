@@ -89,8 +89,17 @@ struct SynthImagesCommand: AsyncParsableCommand {
             DIR/{train,valid}/truth/*.json (distance and bearing of obstacles and lights, light \
             states, paving offset and heading).
 
-            Example:
+            --look realistic draws tile materials with lit relief, wear, clutter, brick and slab \
+            surrounds, cycle lanes (never labelled), hard shadows, camera roll and JPEG quality \
+            35-60; --materials unseen draws only held-out materials, patterns, tile photos and \
+            seeds (see docs/training.md).
+
+            Examples:
               waycue synth images --count 1000 --out synth-data --seed 1 --size 640x480
+              waycue synth images --look realistic --materials train --count 2000 --out real-train \
+                --tile-photos /work/shared/datasets/tactile-tiles/train
+              waycue synth images --look realistic --materials unseen --count 300 --valid-fraction 1 \
+                --out real-unseen --tile-photos /work/shared/datasets/tactile-tiles/train
             """
     )
 
@@ -103,9 +112,16 @@ struct SynthImagesCommand: AsyncParsableCommand {
     @Option(help: "Folder of ground-surface photos; about half of the images use one as the ground texture.")
     var groundPhotos: String?
     @Option(help: "Metres of ground one ground photo's width covers.") var groundPhotoWidth: Double = 1.2
+    @Option(help: "Look: standard (default, byte-stable) or realistic.") var look: String = "standard"
+    @Option(help: "With --look realistic: train or unseen (held-out materials, patterns, tile photos, seeds).")
+    var materials: String = "train"
+    @Option(help: "With --look realistic: folder of tactile-tile close-ups with YOLO labels (bars 0, dots 1); skipped if missing.")
+    var tilePhotos: String?
     @Flag(help: "Print a JSON summary.") var json = false
 
     func validate() throws {
+        guard SynthLook(rawValue: look) != nil else { throw ValidationError("--look must be standard or realistic") }
+        guard MaterialSplit(rawValue: materials) != nil else { throw ValidationError("--materials must be train or unseen") }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard (0...1).contains(validFraction) else { throw ValidationError("--valid-fraction must be within 0...1") }
         guard format == "jpg" || format == "png" else { throw ValidationError("--format must be jpg or png") }
@@ -128,6 +144,13 @@ struct SynthImagesCommand: AsyncParsableCommand {
             }
             guard !photos.isEmpty else { throw SynthCommandError.io("\(dir): no readable ground photos") }
         }
+        let realistic = SynthLook(rawValue: look) == .realistic
+        let materialSplit = MaterialSplit(rawValue: materials) ?? .train
+        var tiles: TilePhotoSet?
+        if realistic, let dir = tilePhotos {
+            tiles = TilePhotoSet.load(directory: dir, split: materialSplit)
+            if tiles == nil { FileHandleStandardError.write("warning: \(dir): no labelled tile photos; procedural materials only\n") }
+        }
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
         for split in ["train", "valid"] { for kind in ["images", "labels", "masks", "truth"] {
@@ -140,8 +163,15 @@ struct SynthImagesCommand: AsyncParsableCommand {
         truthEncoder.outputFormatting = [.sortedKeys]
         var splitCounts = ["train": 0, "valid": 0]
         for i in 0..<count {
-            let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            let (frame, scene) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
+            let (frame, scene): (SynthFrame, SynthScene)
+            if realistic {
+                let imageSeed = SynthSceneGenerator.imageSeed(setSeed: seed, index: i, materials: materialSplit)
+                (frame, scene) = SynthSceneGenerator.renderRealistic(seed: imageSeed, camera: camera, materials: materialSplit,
+                                                                     tilePhotos: tiles)
+            } else {
+                let imageSeed = seed &* 1_000_003 &+ UInt64(i)
+                (frame, scene) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
+            }
             let split = (i % validEvery == validEvery - 1) ? "valid" : "train"
             splitCounts[split, default: 0] += 1
             let name = String(format: "synth_%06d", i)
