@@ -225,24 +225,70 @@ struct SynthSheetCommand: AsyncParsableCommand {
     @Option(help: "Image size WxH.") var size: String = "320x240"
     @Flag(help: "Leave out sensor noise and JPEG artefacts (smaller PNG sheets for documentation).")
     var clean = false
+    @Option(help: "Look: standard or realistic.") var look: String = "standard"
+    @Option(help: "With --look realistic: train or unseen materials.") var materials: String = "train"
+    @Option(help: "With --look realistic: folder of tactile-tile close-ups with YOLO labels.") var tilePhotos: String?
+    @Flag(help: "Show each frame beside its ground mask (guide magenta, warning cyan, crosswalk white) instead of boxes.")
+    var masks = false
+
+    func validate() throws {
+        guard SynthLook(rawValue: look) != nil else { throw ValidationError("--look must be standard or realistic") }
+        guard MaterialSplit(rawValue: materials) != nil else { throw ValidationError("--materials must be train or unseen") }
+    }
 
     func run() async throws {
         let (w, h) = try parseSynthSize(size)
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
-        var tiles: [(image: Image, caption: String)] = []
+        let realistic = SynthLook(rawValue: look) == .realistic
+        let split = MaterialSplit(rawValue: materials) ?? .train
+        let tiles = realistic ? tilePhotos.flatMap { TilePhotoSet.load(directory: $0, split: split) } : nil
+        var cells: [(image: Image, caption: String)] = []
         for i in 0..<max(1, count) {
-            let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            var scene = SynthSceneGenerator.scene(seed: imageSeed, camera: camera)
-            if clean { scene.effects.noise = 0; scene.effects.jpegQuality = 0 }
-            let frame = SynthRenderer(scene: scene).render(pose: WalkerPose(), shake: SynthSceneGenerator.shake(seed: imageSeed),
+            let frame: SynthFrame
+            let caption: String
+            if realistic {
+                let imageSeed = SynthSceneGenerator.imageSeed(setSeed: seed, index: i, materials: split)
+                let (f, scene) = SynthSceneGenerator.renderRealistic(seed: imageSeed, camera: camera, materials: split,
+                                                                     tilePhotos: tiles)
+                frame = f
+                let m = scene.ground.strips.first?.material?.name ?? scene.ground.patches.first?.material?.name ?? "-"
+                caption = "#\(i) \(m) \(scene.ground.realistic?.surround?.rawValue ?? "")"
+            } else {
+                let imageSeed = seed &* 1_000_003 &+ UInt64(i)
+                var scene = SynthSceneGenerator.scene(seed: imageSeed, camera: camera)
+                if clean { scene.effects.noise = 0; scene.effects.jpegQuality = 0 }
+                frame = SynthRenderer(scene: scene).render(pose: WalkerPose(), shake: SynthSceneGenerator.shake(seed: imageSeed),
                                                            frameSeed: imageSeed)
-            let classes = Set(frame.labels.map(\.objectClass.rawValue)).sorted().joined(separator: " ")
-            tiles.append((SynthAnnotation.annotated(frame), "#\(i) \(classes)"))
+                caption = "#\(i) " + Set(frame.labels.map(\.objectClass.rawValue)).sorted().joined(separator: " ")
+            }
+            if masks {
+                cells.append((frame.image, caption))
+                cells.append((Self.maskOverlay(frame), "mask"))
+            } else {
+                cells.append((SynthAnnotation.annotated(frame), caption))
+            }
         }
-        let sheet = ContactSheet(columns: max(1, columns), cellWidth: w, cellHeight: h, spacing: 3).render(tiles)
+        let cols = max(1, columns) * (masks ? 2 : 1)
+        let sheet = ContactSheet(columns: cols, cellWidth: w, cellHeight: h, spacing: 3).render(cells)
         do { try sheet.write(to: out, quality: 85) } catch { throw SynthCommandError.io("\(error)") }
         print("wrote \(out) (\(sheet.width)x\(sheet.height))")
+    }
+
+    /// The frame with ground-marking mask pixels blended half-way to a vivid class colour.
+    static func maskOverlay(_ frame: SynthFrame) -> Image {
+        let mask = frame.markingMask()
+        var img = frame.image
+        let colours: [(Int, Int, Int)] = [(0, 0, 0), (255, 0, 220), (0, 220, 255), (255, 255, 255)]
+        for i in 0..<mask.pixels.count {
+            let k = Int(mask.pixels[i])
+            guard k > 0, k < colours.count else { continue }
+            let c = colours[k], o = i * 3
+            img.pixels[o] = UInt8((Int(img.pixels[o]) + c.0) / 2)
+            img.pixels[o + 1] = UInt8((Int(img.pixels[o + 1]) + c.1) / 2)
+            img.pixels[o + 2] = UInt8((Int(img.pixels[o + 2]) + c.2) / 2)
+        }
+        return img
     }
 }
 
