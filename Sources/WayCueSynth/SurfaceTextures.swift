@@ -159,7 +159,7 @@ extension GroundMap {
         } else {
             let pitch = tile / Double(m.barsPerTile)
             let q = fd.truncatingRemainder(dividingBy: pitch) - pitch / 2
-            let hw = m.barWidth / 2, bevel = 0.007, end = 0.02
+            let hw = m.barWidth / 2, bevel = 0.009, end = 0.02
             if abs(q) < hw && fs > end && fs < tile - end {
                 onRelief = true
                 let eq = hw - abs(q), es = min(fs - end, tile - end - fs)
@@ -177,9 +177,12 @@ extension GroundMap {
                 shade = Float(1 + 0.8 * reliefK / lz)
                 if reliefK > 0.4 { c = c.mixed(SynthColor(250, 250, 250), 0.35) }
             } else {
-                c = c.scaled(1.04)
+                c = c.scaled(1.06)
             }
-        } else if reliefK < 0 {
+        } else if !m.studs && photos == nil {
+            c = c.scaled(0.88)  // the lower tile surface between bars and domes
+        }
+        if !onRelief && reliefK < 0 {
             c = c.mixed(SynthColor(70, 64, 56), Float(look.dirt) * 0.5)
         }
         c = c.scaled(max(0.45, min(1.5, shade)))
