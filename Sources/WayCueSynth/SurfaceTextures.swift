@@ -262,11 +262,11 @@ extension GroundMap {
         for _ in 0..<cracks {
             var p = SynthPoint2(x: rng.uniform(nearX.0...nearX.1), y: rng.uniform(nearY.0...nearY.1))
             var a = rng.uniform(0...(2 * .pi))
-            let w = rng.uniform(0.003...0.008)
+            let w = rng.uniform(0.002...0.006)
             for _ in 0..<rng.int(4...14) {
                 a += rng.normal(sigma: 0.5)
                 let q = p + SynthPoint2(x: cos(a), y: sin(a)) * rng.uniform(0.04...0.18)
-                paintSegment(p, q, width: w, darkness: 0.5)
+                paintSegment(p, q, width: w, darkness: 0.35)
                 p = q
             }
         }
