@@ -67,9 +67,10 @@ extension SynthSceneGenerator {
             p.material = m; p.photoTiles = photo
             return p
         }
-        var mainX = rng.uniform(-1.4...1.4)
+        // Start within a metre of the walker, so the strip is in view in most frames.
+        var mainX = rng.uniform(-1.0...1.0)
         if rng.chance(0.85) {
-            var path = SynthPath(start: SynthPoint2(x: mainX, y: -2), heading: rng.uniform(-12...12))
+            var path = SynthPath(start: SynthPoint2(x: mainX, y: -2), heading: rng.uniform(-8...8) - mainX * 4)
             if let c = layout.crossings.first {
                 mainX = c.kerb.x + rng.uniform(-0.8...0.8)
                 path = SynthPath(start: SynthPoint2(x: mainX, y: -2), heading: c.heading)
