@@ -23,6 +23,10 @@ public struct GuideStrip: Sendable, Hashable, Codable {
     public var color: PavingColor
     /// How worn, 0 (new) to 1 (faded into the ground).
     public var wear: Double
+    /// Realistic material; `nil` draws the default look with ``color``.
+    public var material: PavingMaterial?
+    /// With a material: texture tiles from tile photos when the renderer has them.
+    public var photoTiles: Bool?
     /// Creates a strip.
     public init(path: SynthPath, width: Double = 0.3, color: PavingColor = .yellow, wear: Double = 0) {
         self.path = path; self.width = width; self.color = color; self.wear = wear
@@ -41,6 +45,10 @@ public struct WarningPatch: Sendable, Hashable, Codable {
     public var width: Double
     public var color: PavingColor
     public var wear: Double
+    /// Realistic material; `nil` draws the default look with ``color``.
+    public var material: PavingMaterial?
+    /// With a material: texture tiles from tile photos when the renderer has them.
+    public var photoTiles: Bool?
     /// Creates a patch.
     public init(origin: SynthPoint2, heading: Double, depth: Double = 0.6, width: Double = 0.6,
                 color: PavingColor = .yellow, wear: Double = 0) {
@@ -89,6 +97,8 @@ public struct GroundLayout: Sendable, Hashable, Codable {
     /// A road running along world `y` beside the sidewalk: the kerb's `x` (metres) and the
     /// side the road lies on (+1 right, -1 left); `nil` for none.
     public var sideRoad: SideRoad?
+    /// The realistic look's surround, clutter and shadows; `nil` for the default look.
+    public var realistic: RealisticGround?
 
     /// A road parallel to the walking direction, beyond a kerb.
     public struct SideRoad: Sendable, Hashable, Codable {
@@ -121,16 +131,32 @@ public struct GroundLayout: Sendable, Hashable, Codable {
 extension GroundMap {
     /// Paints a layout onto a fresh map covering `bounds` (minX, minY, maxX, maxY).
     static func build(_ layout: GroundLayout, bounds: (Double, Double, Double, Double), texel: Double,
-                      seed: UInt64, photo: GroundPhoto? = nil) -> GroundMap {
+                      seed: UInt64, photo: GroundPhoto? = nil, tilePhotos: TilePhotoSet? = nil) -> GroundMap {
         let map = GroundMap(minX: bounds.0, minY: bounds.1, maxX: bounds.2, maxY: bounds.3, texel: texel, seed: seed)
-        if let photo { map.paintPhoto(photo, tint: layout.tint) } else { map.paintBase(layout.material, tint: layout.tint) }
+        if let photo { map.paintPhoto(photo, tint: layout.tint) }
+        else if let real = layout.realistic, let pattern = real.surround { map.paintSurround(pattern, real, tint: layout.tint) }
+        else { map.paintBase(layout.material, tint: layout.tint) }
+        if let real = layout.realistic { for lane in real.cycleLanes { map.paintCycleLane(lane, real) } }
         if let road = layout.sideRoad { map.paintSideRoad(road, tint: layout.tint) }
         for c in layout.crossings { map.paintCrossing(c, tint: layout.tint) }
+        let look = layout.realistic ?? RealisticGround()
         for strip in layout.strips {
-            for piece in strip.path.pieces { map.paintGuide(piece, strip: strip) }
+            if let m = strip.material {
+                let photos = strip.photoTiles == true ? tilePhotos?.bars : nil
+                for piece in strip.path.pieces { map.paintRealGuide(piece, strip: strip, material: m, look: look, photos: photos) }
+            } else {
+                for piece in strip.path.pieces { map.paintGuide(piece, strip: strip) }
+            }
         }
-        for p in layout.patches { map.paintWarning(p) }
+        for p in layout.patches {
+            if let m = p.material {
+                map.paintRealWarning(p, material: m, look: look, photos: p.photoTiles == true ? tilePhotos?.dots : nil)
+            } else {
+                map.paintWarning(p)
+            }
+        }
         for st in layout.stains { map.paintStain(st) }
+        if let real = layout.realistic { map.paintClutter(real, bounds: bounds) }
         map.finalize()
         return map
     }

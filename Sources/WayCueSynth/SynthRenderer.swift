@@ -20,11 +20,13 @@ public final class SynthRenderer {
     ///   - scene: The scene.
     ///   - groundPhoto: A photograph to use as the ground surface instead of the scene's
     ///     procedural material (markings are painted over it as usual).
-    public init(scene: SynthScene, groundPhoto: GroundPhoto? = nil) {
+    ///   - tilePhotos: Close-up photo patches of tactile tiles, used by strips and patches that
+    ///     ask for them (``GuideStrip/photoTiles``).
+    public init(scene: SynthScene, groundPhoto: GroundPhoto? = nil, tilePhotos: TilePhotoSet? = nil) {
         self.scene = scene
         let b = scene.groundBounds.count == 4 ? scene.groundBounds : [-6, -2, 6, 40]
         map = GroundMap.build(scene.ground, bounds: (b[0], b[1], b[2], b[3]), texel: max(0.002, scene.texel),
-                              seed: scene.seed, photo: groundPhoto)
+                              seed: scene.seed, photo: groundPhoto, tilePhotos: tilePhotos)
         raster = SynthRaster(width: scene.camera.imageWidth, height: scene.camera.imageHeight)
     }
 

@@ -46,6 +46,9 @@ public struct WalkScript: Sendable, Hashable, Codable {
         case crossing(road: Double, width: Double, wear: Double)
         /// Plain ground without paving.
         case plain(length: Double)
+        /// A guidance branch leaving the route here at `degrees` (90 right, -90 left) for
+        /// `length` metres, with a warning square at the junction; the walker goes straight on.
+        case branch(degrees: Double, length: Double)
     }
 
     /// A phase of a signal program.
@@ -106,6 +109,12 @@ public struct WalkScript: Sendable, Hashable, Codable {
     public var pavingWidth: Double = 0.3
     /// Paving wear 0...1 (`paving style wear`).
     public var pavingWear: Double = 0.1
+    /// Realistic paving material by catalogue name (`paving style material grey-concrete`);
+    /// `nil` keeps the default look.
+    public var pavingMaterial: String?
+    /// Realistic surround, cycle lanes, shadows and clutter (`ground herringbone`,
+    /// `cyclelane`, `shadow`, `clutter`); `nil` keeps the default look.
+    public var realistic: RealisticGround?
     /// Walking speed, m/s (`walker speed`).
     public var walkerSpeed: Double = 1.2
     /// Lateral offset right of the route, metres (`walker offset`).
@@ -167,6 +176,14 @@ public struct WalkScriptError: Error, Sendable, Hashable, CustomStringConvertibl
 
 /// The `.walk` parser.
 struct WalkParser {
+    /// Brick red for brick patterns, grey for slabs and setts.
+    static func surroundColors(_ p: SurroundPattern) -> [SynthColor] {
+        switch p {
+        case .runningBond, .herringbone, .basketweave: return [SynthColor(150, 74, 56), SynthColor(120, 60, 48)]
+        default: return [SynthColor(160, 156, 150), SynthColor(130, 128, 124)]
+        }
+    }
+
     let source: String
     var line = 0
     static let maxLines = 10_000
@@ -230,10 +247,65 @@ struct WalkParser {
                     }
                 }
             case "ground":
-                guard let t = it.next()?.lowercased(), let m = GroundMaterial(rawValue: t) else {
-                    throw fail("'ground' needs one of sidewalk, asphalt, tiles")
+                guard let t = it.next()?.lowercased() else { throw fail("'ground' needs one of sidewalk, asphalt, tiles") }
+                if let m = GroundMaterial(rawValue: t) { s.ground = m }
+                else if let pattern = SurroundPattern(rawValue: t) {
+                    var r = s.realistic ?? RealisticGround()
+                    r.surround = pattern
+                    r.surroundColors = WalkParser.surroundColors(pattern)
+                    s.realistic = r
+                } else {
+                    let all = (["sidewalk", "asphalt", "tiles"] + SurroundPattern.allCases.map(\.rawValue)).joined(separator: ", ")
+                    throw fail("'ground' needs one of \(all)")
                 }
-                s.ground = m
+            case "cyclelane":
+                guard let sideWord = it.next()?.lowercased(), sideWord == "left" || sideWord == "right" else {
+                    throw fail("'cyclelane' needs left or right, e.g. 'cyclelane right red at 1.2m width 1.5m'")
+                }
+                var colour = SynthColor(178, 64, 50), at = 1.2, width = 1.5
+                while let key = it.next()?.lowercased() {
+                    switch key {
+                    case "red": colour = SynthColor(178, 64, 50)
+                    case "blue": colour = SynthColor(52, 96, 168)
+                    case "green": colour = SynthColor(58, 132, 80)
+                    case "at": at = try number(it.next(), "a distance from the route like 1.2m", units: ["m"], range: 0...20)
+                    case "width": width = try number(it.next(), "a lane width like 1.5m", units: ["m"], range: 0.5...5)
+                    default: throw fail("unknown cyclelane setting '\(key)' (use red, blue, green, at, width)")
+                    }
+                }
+                var r = s.realistic ?? RealisticGround()
+                let side = sideWord == "right" ? 1.0 : -1.0
+                r.cycleLanes.append(CycleLane(centerX: side * (at + width / 2), width: width, color: colour))
+                s.realistic = r
+            case "shadow":
+                guard let kindWord = it.next()?.lowercased(), let caster = CastShadow.Caster(rawValue: kindWord) else {
+                    throw fail("'shadow' needs pole, tree or building, e.g. 'shadow tree at x=-2 y=8 size 2'")
+                }
+                var x = 0.0, y = 0.0, size = caster == .pole ? 4.0 : (caster == .tree ? 2.0 : 1.0), dark = 0.45
+                while let word = it.next()?.lowercased() {
+                    if word == "at" { continue }
+                    if let v = keyValue(word, "x") { x = try number(v, "x in metres", units: ["m"], range: -100...100) }
+                    else if let v = keyValue(word, "y") { y = try number(v, "y in metres", units: ["m"], range: -100...1000) }
+                    else if word == "size" { size = try number(it.next(), "a size in metres", units: ["m"], range: -50...50) }
+                    else if word == "darkness" { dark = try number(it.next(), "a darkness 0 to 1", units: [], range: 0...1) }
+                    else { throw fail("unknown shadow setting '\(word)' (use at x= y=, size, darkness)") }
+                }
+                var r = s.realistic ?? RealisticGround()
+                r.shadows.append(CastShadow(caster: caster, origin: SynthPoint2(x: x, y: y), size: size, darkness: dark))
+                s.realistic = r
+            case "clutter":
+                var r = s.realistic ?? RealisticGround()
+                while let key = it.next()?.lowercased() {
+                    switch key {
+                    case "leaves": r.leafDensity = try number(it.next(), "leaves per square metre", units: [], range: 0...200)
+                    case "cracks": r.crackDensity = try number(it.next(), "cracks per 10 square metres", units: [], range: 0...50)
+                    case "wet": r.wetness = try number(it.next(), "a wetness 0 to 1", units: [], range: 0...1)
+                    case "dirt": r.dirt = try number(it.next(), "a dirt level 0 to 1", units: [], range: 0...1)
+                    case "replaced": r.replacedTiles = try number(it.next(), "a fraction of replaced tiles", units: [], range: 0...1)
+                    default: throw fail("unknown clutter setting '\(key)' (use leaves, cracks, wet, dirt, replaced)")
+                    }
+                }
+                s.realistic = r
             case "walker":
                 guard let key = it.next()?.lowercased() else { throw fail("'walker' needs 'speed' or 'offset'") }
                 switch key {
@@ -261,17 +333,29 @@ struct WalkParser {
                     guard it.next()?.lowercased() == "over" else { throw fail("expected 'over' and a length after the angle") }
                     let l = try number(it.next(), "a length like 4m", units: ["m"], range: 0.1...1000)
                     s.route.append(.bend(degrees: dir == "left" ? -a : a, length: l)); routeLength += l
+                case "branch":
+                    guard let dir = it.next()?.lowercased(), dir == "left" || dir == "right" else {
+                        throw fail("'paving branch' needs left or right and a length, e.g. 'paving branch left 4m'")
+                    }
+                    let l = try number(it.next(), "a branch length like 4m", units: ["m"], range: 0.3...100)
+                    s.route.append(.branch(degrees: dir == "left" ? -90 : 90, length: l))
                 case "style":
                     while let key = it.next()?.lowercased() {
                         switch key {
+                        case "material":
+                            guard let name = it.next(), let m = PavingMaterial.named(name) else {
+                                let names = (PavingMaterial.trainCatalogue + PavingMaterial.unseenCatalogue).map(\.name)
+                                throw fail("unknown paving material (use one of \(names.joined(separator: ", ")))")
+                            }
+                            s.pavingMaterial = m.name
                         case "yellow": s.pavingColor = .yellow
                         case "grey", "gray": s.pavingColor = .grey
                         case "width": s.pavingWidth = try number(it.next(), "a paving width in metres", units: ["m"], range: 0.1...3)
                         case "wear": s.pavingWear = try number(it.next(), "a wear from 0 to 1", units: [], range: 0...1)
-                        default: throw fail("unknown paving style '\(key)' (use yellow, grey, width, wear)")
+                        default: throw fail("unknown paving style '\(key)' (use yellow, grey, material, width, wear)")
                         }
                     }
-                default: throw fail("unknown paving kind '\(kind)' (use straight, bend, warning, plain, style)")
+                default: throw fail("unknown paving kind '\(kind)' (use straight, bend, warning, plain, branch, style)")
                 }
             case "crossing":
                 var road = 8.0, width = 4.0, wear = 0.2

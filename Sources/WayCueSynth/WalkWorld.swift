@@ -52,11 +52,25 @@ public final class WalkWorld {
         var strips: [SynthPath] = []
         var warnings: [ClosedRange<Double>] = []
         var run: SynthPath?
+        let material = script.pavingMaterial.flatMap { PavingMaterial.named($0) }
+        if material != nil || script.realistic != nil {
+            var real = script.realistic ?? RealisticGround()
+            real.sunAzimuth = script.lighting.sunAzimuth
+            real.sunElevation = script.lighting.sunElevation
+            real.seed = script.seed ^ 0xC1A7
+            layout.realistic = real
+        }
+        func styled(_ p: WarningPatch) -> WarningPatch {
+            var p = p
+            p.material = material
+            return p
+        }
         func closeRun() {
             if let r = run, !r.pieces.isEmpty {
                 strips.append(r)
-                layout.strips.append(GuideStrip(path: r, width: script.pavingWidth, color: script.pavingColor,
-                                                wear: script.pavingWear))
+                var g = GuideStrip(path: r, width: script.pavingWidth, color: script.pavingColor, wear: script.pavingWear)
+                g.material = material
+                layout.strips.append(g)
             }
             run = nil
         }
@@ -72,10 +86,23 @@ public final class WalkWorld {
                 run?.bend(d, over: l); route.bend(d, over: l); kinds.append("bend")
             case .warning(let l):
                 closeRun()
-                layout.patches.append(WarningPatch(origin: p0, heading: h0, depth: l, width: max(script.pavingWidth, 0.6),
-                                                   color: script.pavingColor, wear: script.pavingWear))
+                layout.patches.append(styled(WarningPatch(origin: p0, heading: h0, depth: l, width: max(script.pavingWidth, 0.6),
+                                                          color: script.pavingColor, wear: script.pavingWear)))
                 warnings.append(s0...(s0 + l))
                 route.straight(l); kinds.append("warning")
+            case .branch(let d, let l):
+                // A side strip from the junction, and a warning square on the route there.
+                let sq = max(0.6, script.pavingWidth * 2)
+                let hr = h0 * .pi / 180, br = (h0 + d) * .pi / 180
+                var b = SynthPath(start: SynthPoint2(x: p0.x + sin(br) * sq / 2, y: p0.y + cos(br) * sq / 2), heading: h0 + d)
+                b.straight(l)
+                var g = GuideStrip(path: b, width: script.pavingWidth, color: script.pavingColor, wear: script.pavingWear)
+                g.material = material
+                layout.strips.append(g)
+                layout.patches.append(styled(WarningPatch(origin: SynthPoint2(x: p0.x - sin(hr) * sq / 2, y: p0.y - cos(hr) * sq / 2),
+                                                          heading: h0, depth: sq, width: sq, color: script.pavingColor,
+                                                          wear: script.pavingWear)))
+                warnings.append((s0 - sq / 2)...(s0 + sq / 2))
             case .plain(let l):
                 closeRun()
                 route.straight(l); kinds.append("plain")
@@ -85,11 +112,11 @@ public final class WalkWorld {
                 // Warning bands at both kerbs.
                 let hr = h0 * .pi / 180
                 let back = SynthPoint2(x: p0.x - sin(hr) * 0.6, y: p0.y - cos(hr) * 0.6)
-                layout.patches.append(WarningPatch(origin: back, heading: h0, depth: 0.6, width: max(1.2, script.pavingWidth),
-                                                   color: script.pavingColor, wear: script.pavingWear))
+                layout.patches.append(styled(WarningPatch(origin: back, heading: h0, depth: 0.6, width: max(1.2, script.pavingWidth),
+                                                          color: script.pavingColor, wear: script.pavingWear)))
                 let far = SynthPoint2(x: p0.x + sin(hr) * road, y: p0.y + cos(hr) * road)
-                layout.patches.append(WarningPatch(origin: far, heading: h0, depth: 0.6, width: max(1.2, script.pavingWidth),
-                                                   color: script.pavingColor, wear: script.pavingWear))
+                layout.patches.append(styled(WarningPatch(origin: far, heading: h0, depth: 0.6, width: max(1.2, script.pavingWidth),
+                                                          color: script.pavingColor, wear: script.pavingWear)))
                 warnings.append((s0 - 0.6)...s0)
                 warnings.append((s0 + road)...(s0 + road + 0.6))
                 crossings.append((s0, road))

@@ -89,8 +89,17 @@ struct SynthImagesCommand: AsyncParsableCommand {
             DIR/{train,valid}/truth/*.json (distance and bearing of obstacles and lights, light \
             states, paving offset and heading).
 
-            Example:
+            --look realistic draws tile materials with lit relief, wear, clutter, brick and slab \
+            surrounds, cycle lanes (never labelled), hard shadows, camera roll and JPEG quality \
+            35-60; --materials unseen draws only held-out materials, patterns, tile photos and \
+            seeds (see docs/training.md).
+
+            Examples:
               waycue synth images --count 1000 --out synth-data --seed 1 --size 640x480
+              waycue synth images --look realistic --materials train --count 2000 --out real-train \
+                --tile-photos /work/shared/datasets/tactile-tiles/train
+              waycue synth images --look realistic --materials unseen --count 300 --valid-fraction 1 \
+                --out real-unseen --tile-photos /work/shared/datasets/tactile-tiles/train
             """
     )
 
@@ -103,9 +112,16 @@ struct SynthImagesCommand: AsyncParsableCommand {
     @Option(help: "Folder of ground-surface photos; about half of the images use one as the ground texture.")
     var groundPhotos: String?
     @Option(help: "Metres of ground one ground photo's width covers.") var groundPhotoWidth: Double = 1.2
+    @Option(help: "Look: standard (default, byte-stable) or realistic.") var look: String = "standard"
+    @Option(help: "With --look realistic: train or unseen (held-out materials, patterns, tile photos, seeds).")
+    var materials: String = "train"
+    @Option(help: "With --look realistic: folder of tactile-tile close-ups with YOLO labels (bars 0, dots 1); skipped if missing.")
+    var tilePhotos: String?
     @Flag(help: "Print a JSON summary.") var json = false
 
     func validate() throws {
+        guard SynthLook(rawValue: look) != nil else { throw ValidationError("--look must be standard or realistic") }
+        guard MaterialSplit(rawValue: materials) != nil else { throw ValidationError("--materials must be train or unseen") }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard (0...1).contains(validFraction) else { throw ValidationError("--valid-fraction must be within 0...1") }
         guard format == "jpg" || format == "png" else { throw ValidationError("--format must be jpg or png") }
@@ -128,6 +144,13 @@ struct SynthImagesCommand: AsyncParsableCommand {
             }
             guard !photos.isEmpty else { throw SynthCommandError.io("\(dir): no readable ground photos") }
         }
+        let realistic = SynthLook(rawValue: look) == .realistic
+        let materialSplit = MaterialSplit(rawValue: materials) ?? .train
+        var tiles: TilePhotoSet?
+        if realistic, let dir = tilePhotos {
+            tiles = TilePhotoSet.load(directory: dir, split: materialSplit)
+            if tiles == nil { FileHandleStandardError.write("warning: \(dir): no labelled tile photos; procedural materials only\n") }
+        }
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
         for split in ["train", "valid"] { for kind in ["images", "labels", "masks", "truth"] {
@@ -140,8 +163,15 @@ struct SynthImagesCommand: AsyncParsableCommand {
         truthEncoder.outputFormatting = [.sortedKeys]
         var splitCounts = ["train": 0, "valid": 0]
         for i in 0..<count {
-            let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            let (frame, scene) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
+            let (frame, scene): (SynthFrame, SynthScene)
+            if realistic {
+                let imageSeed = SynthSceneGenerator.imageSeed(setSeed: seed, index: i, materials: materialSplit)
+                (frame, scene) = SynthSceneGenerator.renderRealistic(seed: imageSeed, camera: camera, materials: materialSplit,
+                                                                     tilePhotos: tiles)
+            } else {
+                let imageSeed = seed &* 1_000_003 &+ UInt64(i)
+                (frame, scene) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)
+            }
             let split = (i % validEvery == validEvery - 1) ? "valid" : "train"
             splitCounts[split, default: 0] += 1
             let name = String(format: "synth_%06d", i)
@@ -195,24 +225,70 @@ struct SynthSheetCommand: AsyncParsableCommand {
     @Option(help: "Image size WxH.") var size: String = "320x240"
     @Flag(help: "Leave out sensor noise and JPEG artefacts (smaller PNG sheets for documentation).")
     var clean = false
+    @Option(help: "Look: standard or realistic.") var look: String = "standard"
+    @Option(help: "With --look realistic: train or unseen materials.") var materials: String = "train"
+    @Option(help: "With --look realistic: folder of tactile-tile close-ups with YOLO labels.") var tilePhotos: String?
+    @Flag(help: "Show each frame beside its ground mask (guide magenta, warning cyan, crosswalk white) instead of boxes.")
+    var masks = false
+
+    func validate() throws {
+        guard SynthLook(rawValue: look) != nil else { throw ValidationError("--look must be standard or realistic") }
+        guard MaterialSplit(rawValue: materials) != nil else { throw ValidationError("--materials must be train or unseen") }
+    }
 
     func run() async throws {
         let (w, h) = try parseSynthSize(size)
         var camera = CameraModel.chestDefault
         camera.imageWidth = w; camera.imageHeight = h
-        var tiles: [(image: Image, caption: String)] = []
+        let realistic = SynthLook(rawValue: look) == .realistic
+        let split = MaterialSplit(rawValue: materials) ?? .train
+        let tiles = realistic ? tilePhotos.flatMap { TilePhotoSet.load(directory: $0, split: split) } : nil
+        var cells: [(image: Image, caption: String)] = []
         for i in 0..<max(1, count) {
-            let imageSeed = seed &* 1_000_003 &+ UInt64(i)
-            var scene = SynthSceneGenerator.scene(seed: imageSeed, camera: camera)
-            if clean { scene.effects.noise = 0; scene.effects.jpegQuality = 0 }
-            let frame = SynthRenderer(scene: scene).render(pose: WalkerPose(), shake: SynthSceneGenerator.shake(seed: imageSeed),
+            let frame: SynthFrame
+            let caption: String
+            if realistic {
+                let imageSeed = SynthSceneGenerator.imageSeed(setSeed: seed, index: i, materials: split)
+                let (f, scene) = SynthSceneGenerator.renderRealistic(seed: imageSeed, camera: camera, materials: split,
+                                                                     tilePhotos: tiles)
+                frame = f
+                let m = scene.ground.strips.first?.material?.name ?? scene.ground.patches.first?.material?.name ?? "-"
+                caption = "#\(i) \(m) \(scene.ground.realistic?.surround?.rawValue ?? "")"
+            } else {
+                let imageSeed = seed &* 1_000_003 &+ UInt64(i)
+                var scene = SynthSceneGenerator.scene(seed: imageSeed, camera: camera)
+                if clean { scene.effects.noise = 0; scene.effects.jpegQuality = 0 }
+                frame = SynthRenderer(scene: scene).render(pose: WalkerPose(), shake: SynthSceneGenerator.shake(seed: imageSeed),
                                                            frameSeed: imageSeed)
-            let classes = Set(frame.labels.map(\.objectClass.rawValue)).sorted().joined(separator: " ")
-            tiles.append((SynthAnnotation.annotated(frame), "#\(i) \(classes)"))
+                caption = "#\(i) " + Set(frame.labels.map(\.objectClass.rawValue)).sorted().joined(separator: " ")
+            }
+            if masks {
+                cells.append((frame.image, caption))
+                cells.append((Self.maskOverlay(frame), "mask"))
+            } else {
+                cells.append((SynthAnnotation.annotated(frame), caption))
+            }
         }
-        let sheet = ContactSheet(columns: max(1, columns), cellWidth: w, cellHeight: h, spacing: 3).render(tiles)
+        let cols = max(1, columns) * (masks ? 2 : 1)
+        let sheet = ContactSheet(columns: cols, cellWidth: w, cellHeight: h, spacing: 3).render(cells)
         do { try sheet.write(to: out, quality: 85) } catch { throw SynthCommandError.io("\(error)") }
         print("wrote \(out) (\(sheet.width)x\(sheet.height))")
+    }
+
+    /// The frame with ground-marking mask pixels blended half-way to a vivid class colour.
+    static func maskOverlay(_ frame: SynthFrame) -> Image {
+        let mask = frame.markingMask()
+        var img = frame.image
+        let colours: [(Int, Int, Int)] = [(0, 0, 0), (255, 0, 220), (0, 220, 255), (255, 255, 255)]
+        for i in 0..<mask.pixels.count {
+            let k = Int(mask.pixels[i])
+            guard k > 0, k < colours.count else { continue }
+            let c = colours[k], o = i * 3
+            img.pixels[o] = UInt8((Int(img.pixels[o]) + c.0) / 2)
+            img.pixels[o + 1] = UInt8((Int(img.pixels[o + 1]) + c.1) / 2)
+            img.pixels[o + 2] = UInt8((Int(img.pixels[o + 2]) + c.2) / 2)
+        }
+        return img
     }
 }
 
