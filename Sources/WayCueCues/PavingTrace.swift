@@ -133,19 +133,37 @@ public struct PavingTracer: Sendable {
         var turn: (y: Double, side: Double)?
         var lastY = rows[startRow].y
         var ranOut = false  // the strip leaves the picture or the range: it goes on
+        var gapBridged = false  // the current gap is covered by warning tiles
+        var warningRows: [Int: [Run]] = [:]
+        if let warning, warning.isValid, warning.width == guide.width, warning.height == guide.height {
+            for r in self.rows(of: warning) where !r.runs.isEmpty { warningRows[r.row] = r.runs }
+        }
         var i = startRow + 1
         while i < rows.count {
             let row = rows[i]
             let touching = row.runs.filter { $0.c0 <= current.c1 + 1 && $0.c1 >= current.c0 - 1 }
-            if touching.isEmpty {
-                if row.y - lastY > 0.6 { break }  // a gap longer than a tile: the strip ended
-                i += 1
-                continue
-            }
             let stripWidth = widths.sorted()[widths.count / 2]
             // Where the strip would be on this row, from its last metre and a half.
             let from = points.lastIndex { lastY - $0.y > 1.5 }.map { $0 + 1 } ?? 0
             let predicted = Self.fit(points[from...]).map { $0.a + $0.b * row.y } ?? current.centre
+            // A branch that starts beside the strip without touching it (across a warning
+            // square at the junction): a run reaching well out to one side from next to it.
+            if junction == nil {
+                let reach = stripWidth / 2 + 0.7
+                let right = row.runs.contains { $0.left >= predicted - 0.05 && $0.left - predicted <= reach && $0.right - predicted >= 1.2 }
+                let left = row.runs.contains { $0.right <= predicted + 0.05 && predicted - $0.right <= reach && predicted - $0.left >= 1.2 }
+                if right || left { junction = (row.y, right && left ? "both" : (right ? "right" : "left")) }
+            }
+            if touching.isEmpty {
+                // A gap longer than a tile ends the strip, unless warning tiles fill it (a
+                // warning square at a junction or crossing the strip goes on past).
+                let bridged = warningRows[row.row]?.contains { $0.right >= predicted - stripWidth && $0.left <= predicted + stripWidth } ?? false
+                if row.y - lastY > (bridged || gapBridged ? 1.5 : 0.6) { break }
+                if bridged { gapBridged = true }
+                i += 1
+                continue
+            }
+            gapBridged = false
             let next = touching.min { abs($0.centre - predicted) < abs($1.centre - predicted) }!
             let wide = next.width > max(2.5 * stripWidth, stripWidth + 0.45) && next.c1 - next.c0 >= 2
             if touching.count > 1, junction == nil, touching.filter({ $0.width >= stripWidth * 0.5 }).count > 1 {

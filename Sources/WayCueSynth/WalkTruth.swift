@@ -93,7 +93,8 @@ public struct WalkEvent: Sendable, Hashable, Codable {
     /// `start`, `piece` (the walker enters a route piece: `detail` straight, bend, warning,
     /// crossing or plain), `kerb_arrival`, `crossing_start`, `crossing_end`, `light_change`
     /// (`name`, `detail` = new phase), `obstacle_near` (within 3 m), `obstacle_contact`
-    /// (within 0.5 m), `obstacle_passed`, `pause_start`, `pause_end`, `end`.
+    /// (within 0.5 m), `obstacle_passed`, `junction` (the walker passes where a paving branch
+    /// leaves the route: `detail` left or right), `pause_start`, `pause_end`, `end`.
     public var type: String
     /// The object or light concerned.
     public var name: String?

@@ -20,6 +20,8 @@ public final class WalkWorld {
     let crossings: [(kerbS: Double, road: Double)]
     let guideStrips: [SynthPath]
     let warningRanges: [ClosedRange<Double>]
+    /// Route distance and side (`"left"`, `"right"`) of each branch of the paving.
+    let junctions: [(s: Double, side: String)]
     /// Buildings lining the route (not labelled).
     let scenery: [SynthObject]
     /// Walker arc length and state sampled every `step` seconds.
@@ -51,6 +53,7 @@ public final class WalkWorld {
         var crossings: [(Double, Double)] = []
         var strips: [SynthPath] = []
         var warnings: [ClosedRange<Double>] = []
+        var branches: [(s: Double, side: String)] = []
         var run: SynthPath?
         let material = script.pavingMaterial.flatMap { PavingMaterial.named($0) }
         if material != nil || script.realistic != nil {
@@ -103,6 +106,7 @@ public final class WalkWorld {
                                                           heading: h0, depth: sq, width: sq, color: script.pavingColor,
                                                           wear: script.pavingWear)))
                 warnings.append((s0 - sq / 2)...(s0 + sq / 2))
+                branches.append((s0, d > 0 ? "right" : "left"))
             case .plain(let l):
                 closeRun()
                 route.straight(l); kinds.append("plain")
@@ -129,6 +133,7 @@ public final class WalkWorld {
         self.crossings = crossings
         guideStrips = strips
         warningRanges = warnings
+        junctions = branches
 
         // Ground bounds: the route's box with a margin, texel sized to keep the map small.
         var minX = -8.0, minY = -8.0, maxX = 8.0, maxY = 8.0
@@ -156,6 +161,7 @@ public final class WalkWorld {
         var waitingAt: Int?
         var arrived = Set<Int>(), started = Set<Int>(), ended = Set<Int>()
         var pieceIndex = -1
+        var junctionIndex = 0
         let hardLimit = script.duration ?? 3600
         let dt = Self.step
         var lastPhases = script.lights.map { Self.phase(of: $0, at: 0).state }
@@ -169,6 +175,11 @@ public final class WalkWorld {
             while pieceIndex + 1 < route.pieces.count && s >= route.pieces[pieceIndex + 1].s0 - 1e-9 {
                 pieceIndex += 1
                 events.append(WalkEvent(t: t, type: "piece", name: nil, detail: kinds[pieceIndex], s: s))
+            }
+            // Junctions passed (a branch leaves the route's paving here).
+            while junctionIndex < branches.count && s >= branches[junctionIndex].s - 1e-9 {
+                events.append(WalkEvent(t: t, type: "junction", name: nil, detail: branches[junctionIndex].side, s: s))
+                junctionIndex += 1
             }
             // Light changes.
             for (i, light) in script.lights.enumerated() {

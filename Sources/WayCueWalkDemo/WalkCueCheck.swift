@@ -39,8 +39,10 @@ public enum WalkCueCheck {
     /// from the route's pieces and the walk's `piece` events (one per piece, in order).
     public static func sharpBends(script: WalkScript, events: [WalkEvent]) -> [(t: Double, degrees: Double)] {
         let entered = events.filter { $0.type == "piece" }
+        // Branches add no route piece (and no `piece` event).
+        let pieces = script.route.filter { if case .branch = $0 { return false } else { return true } }
         var out: [(t: Double, degrees: Double)] = []
-        for (piece, event) in zip(script.route, entered) {
+        for (piece, event) in zip(pieces, entered) {
             if case .bend(let degrees, _) = piece, abs(degrees) >= sharpBendDegrees { out.append((event.t, degrees)) }
         }
         return out
@@ -121,6 +123,19 @@ public enum WalkCueCheck {
                 passed: said != nil,
                 detail: said.map { "'\($0.text)' at \(f($0.timestamp))" }
                     ?? "no 'paving bends \(side)' or 'drifts \(side)' from \(f(bend.t - bendWindow)) to \(f(bend.t + bendLate))"))
+        }
+
+        // 1d. Each junction of the paving is announced before the walker reaches it.
+        for junction in events where junction.type == "junction" {
+            let said = spoken.first {
+                $0.message.key.hasPrefix("paving.junction") && $0.timestamp <= junction.t + 0.5
+                    && $0.timestamp >= junction.t - bendWindow
+            }
+            results.append(Result(
+                name: "junction announced (reached at \(f(junction.t)))",
+                passed: said != nil,
+                detail: said.map { "'\($0.text)' at \(f($0.timestamp))" }
+                    ?? "no 'paving junction' in the \(Int(bendWindow)) s before the walker reached the junction at \(f(junction.t))"))
         }
 
         // 2. Red then green at each crossing with a pedestrian light.

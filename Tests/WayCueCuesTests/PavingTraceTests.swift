@@ -113,6 +113,23 @@ enum GroundMask {
         #expect(left.junctionSide == "left")
     }
 
+    @Test func branchAcrossAWarningSquare() throws {
+        // As the walk renderer draws a branch: the strip stops at a 0.6 m warning square and
+        // goes on after it; the branch leaves from beside the square.
+        let guide = GroundMask.mask([GroundMask.straight(x: 0, to: 3.2), GroundMask.straight(x: 0, from: 3.8, to: 20),
+                                     GroundMask.Segment(a: (-0.3, 3.5), b: (-4, 3.5))])
+        let square = GroundMask.mask([GroundMask.Segment(a: (0, 3.2), b: (0, 3.8), width: 0.6)])
+        let t = try #require(tracer.trace(guide: guide, warning: square))
+        #expect(t.junctionSide == "left")
+        #expect(abs(try #require(t.junctionDistance) - 3.5) < 0.7)
+        #expect(t.farEnd == nil)
+        #expect(abs(try #require(t.warningDistance) - 3.2) < 0.5)
+        // Without the warning square's mask the 0.6 m gap ends the strip where it stops.
+        let bare = try #require(tracer.trace(guide: GroundMask.mask([GroundMask.straight(x: 0, to: 3.2),
+                                                                         GroundMask.straight(x: 0, from: 4.2, to: 20)])))
+        #expect(abs(try #require(bare.farEnd) - 3.2) < 0.5)
+    }
+
     @Test func rightAngleTurnIsABendNotAnEnd() throws {
         let t = try #require(tracer.trace(guide: GroundMask.mask([GroundMask.straight(x: 0, to: 3.15),
                                                                       GroundMask.Segment(a: (-0.15, 3.0), b: (4, 3.0))])))
