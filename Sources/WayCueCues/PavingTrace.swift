@@ -206,11 +206,16 @@ public struct PavingTracer: Sendable {
         let nearFit = near.count >= 3 && (near.last!.y - y0) >= 0.8 ? Self.fit(near) : nil
         var offset = points[0].x
         var heading: Double?
-        if let f = nearFit {
-            // A metre ahead of the walker (extrapolated by at most a metre and a half), where the
-            // strip is seen and a walker angled to it does not read as off it.
-            offset = f.a + f.b * max(1.0, y0 - 1.5)
-            heading = atan(f.b) * 180 / .pi
+        if let f = nearFit { heading = atan(f.b) * 180 / .pi }
+        // The offset a metre ahead of the walker (or half a metre short of the strip's start),
+        // where a walker angled to the strip does not read as off it, from the nearest metre
+        // and a bit only: a bend further on must not tilt it.
+        let closest = points.prefix { $0.y <= y0 + 1.2 }
+        let yRef = max(1.0, y0 - 0.5)
+        if closest.count >= 3, closest.last!.y - y0 >= 0.5, let f = Self.fit(closest) {
+            offset = f.a + f.b * yRef
+        } else if let f = nearFit {
+            offset = points[0].x + f.b * (yRef - y0)
         }
 
         // A bend: the first stretch of about a metre and a half beyond the near part whose

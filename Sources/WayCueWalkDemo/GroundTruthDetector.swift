@@ -41,7 +41,11 @@ public struct GroundTruthNoise: Sendable, Hashable {
 ///
 /// The ``Pipeline`` tells it which frame is coming (``FrameContextDetecting``); `detect(_:)` then
 /// returns that frame's labels in the given image's pixels (mapped through the letterbox).
-public final class GroundTruthDetector: FrameContextDetecting {
+///
+/// With `masks: true` it is also a ``MaskDetecting`` whose masks are the renderer's exact
+/// ground markings (tactile guide, tactile warning, crosswalk) sampled at the mask head's
+/// stride of 8 input pixels, so the cue layer follows paving as it would with a mask-head model.
+public final class GroundTruthDetector: FrameContextDetecting, MaskDetecting {
     /// Names itself as ground truth in every output.
     public let modelID = "ground-truth (the walk renderer's exact labels, not a model)"
     /// The canonical taxonomy.
@@ -50,17 +54,26 @@ public final class GroundTruthDetector: FrameContextDetecting {
     public let noise: GroundTruthNoise
     private let book: WalkTruthBook
     private var prepared: [Detection]?
+    private var preparedMask: (image: Image, transform: LetterboxTransform?)?
+    /// Whether ``detectWithMask(_:includeSignalPass:)`` gives the exact marking masks.
+    public let producesMasks: Bool
+    /// The mask's stride in detector-input pixels (the mask head's).
+    public static let maskStride = 8
     /// Frames asked for whose truth was no longer kept (should stay 0).
     public private(set) var missingTruth = 0
 
     /// Creates a detector reading `book` (the walk source's).
-    public init(book: WalkTruthBook, noise: GroundTruthNoise = .none) {
+    ///
+    /// With `masks`, the walk source must keep marking masks (``WalkFrameSource/keepMasks``).
+    public init(book: WalkTruthBook, noise: GroundTruthNoise = .none, masks: Bool = false) {
         self.book = book
         self.noise = noise
+        self.producesMasks = masks
     }
 
     /// Looks up the frame's labels and maps them into the detector input.
     public func prepare(for frame: Frame, transform: LetterboxTransform?) {
+        preparedMask = producesMasks ? book.markingMask(for: frame.sequence).map { ($0, transform) } : nil
         guard let truth = book.truth(for: frame.sequence) else {
             missingTruth += 1
             prepared = []
@@ -88,5 +101,31 @@ public final class GroundTruthDetector: FrameContextDetecting {
     public func detect(_ image: Image) throws -> [Detection] {
         defer { prepared = nil }
         return prepared ?? []
+    }
+
+    /// The prepared frame's labels and, with masks on, its exact marking mask over `image`
+    /// (the detector input): each stride-8 cell takes the class under its centre.
+    public func detectWithMask(_ image: Image, includeSignalPass: Bool) throws -> (detections: [Detection], mask: SegmentationMask?) {
+        let dets = try detect(image)
+        defer { preparedMask = nil }
+        guard producesMasks, let (marks, transform) = preparedMask else { return (dets, nil) }
+        let names = [SynthClass.tactileGuide, .tactileWarning, .crosswalk].map(\.rawValue)
+        let stride = Self.maskStride
+        let gw = max(1, image.width / stride), gh = max(1, image.height / stride)
+        var planes = [Float](repeating: 0, count: names.count * gw * gh)
+        for gy in 0..<gh {
+            for gx in 0..<gw {
+                var x = (Float(gx) + 0.5) * Float(stride), y = (Float(gy) + 0.5) * Float(stride)
+                if let transform { (x, y) = transform.toSource(x: x, y: y) }
+                let px = Int(x), py = Int(y)
+                guard px >= 0, py >= 0, px < marks.width, py < marks.height else { continue }
+                let v = Int(marks.pixels[py * marks.width + px])
+                if v >= 1 && v <= names.count { planes[(v - 1) * gw * gh + gy * gw + gx] = 1 }
+            }
+        }
+        let identity = LetterboxTransform(sourceWidth: image.width, sourceHeight: image.height,
+                                          targetWidth: image.width, targetHeight: image.height)
+        return (dets, SegmentationMask(classNames: names, gridWidth: gw, gridHeight: gh, stride: stride,
+                                       probabilities: planes, transform: identity))
     }
 }

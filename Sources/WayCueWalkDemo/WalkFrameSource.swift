@@ -11,6 +11,7 @@ public final class WalkTruthBook: @unchecked Sendable {
     public let capacity: Int
     private let lock = NSLock()
     private var frames: [UInt64: WalkTruthFrame] = [:]
+    private var masks: [UInt64: Image] = [:]
     private var order: [UInt64] = []
     private var paving: [WalkCueCheck.PavingSample] = []
 
@@ -18,13 +19,26 @@ public final class WalkTruthBook: @unchecked Sendable {
     public init(capacity: Int = 64) { self.capacity = max(1, capacity) }
 
     /// Stores the truth of frame `sequence`.
-    public func store(_ truth: WalkTruthFrame, sequence: UInt64) {
+    public func store(_ truth: WalkTruthFrame, sequence: UInt64, markingMask: Image? = nil) {
         lock.lock()
         defer { lock.unlock() }
         frames[sequence] = truth
+        masks[sequence] = markingMask
         paving.append(WalkCueCheck.PavingSample(t: truth.t, offset: truth.paving?.offset))
         order.append(sequence)
-        while order.count > capacity { frames[order.removeFirst()] = nil }
+        while order.count > capacity {
+            let old = order.removeFirst()
+            frames[old] = nil
+            masks[old] = nil
+        }
+    }
+
+    /// The ground-marking mask of frame `sequence` (``SynthFrame/markingMask()``: 0, or 1 + the
+    /// class index of tactile guide, tactile warning, crosswalk), while it is still kept.
+    public func markingMask(for sequence: UInt64) -> Image? {
+        lock.lock()
+        defer { lock.unlock() }
+        return masks[sequence]
     }
 
     /// The paving offset of every frame stored so far (a few bytes per frame).
@@ -59,6 +73,8 @@ public final class WalkFrameSource: FrameSource, @unchecked Sendable {
     /// Frames in the walk.
     public let frameCount: Int
     private let speed: PlaybackSpeed
+    /// Whether each frame's marking mask goes into the truth book (for truth masks).
+    public var keepMasks = false
     private let lock = NSLock()
     private var index = 0
     private var closed = false
@@ -95,7 +111,7 @@ public final class WalkFrameSource: FrameSource, @unchecked Sendable {
         index += 1
         lock.unlock()
         let (frame, truthFrame) = world.frame(index: i, fps: fps)
-        truth.store(truthFrame, sequence: UInt64(i))
+        truth.store(truthFrame, sequence: UInt64(i), markingMask: keepMasks ? frame.markingMask() : nil)
         let t = Double(i) / fps
         if speed == .recorded {
             let now = MonotonicClock.now()

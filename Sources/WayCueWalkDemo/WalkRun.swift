@@ -64,6 +64,10 @@ public struct WalkRunOptions: Sendable {
     public var language = "en"
     /// Noise added to the ground truth.
     public var noise = GroundTruthNoise.none
+    /// Whether the ground-truth detector also gives the renderer's exact paving and crosswalk
+    /// masks (at the mask head's 1/8 resolution), so the cue layer follows paving as it does
+    /// with a mask-head model; without it only boxes.
+    public var truthMasks = false
     /// Scheduling: every frame on the walk's clock (deterministic, default) or live.
     public var mode = PipelineMode.everyFrame
     /// The detector's input size (frames are letterboxed to it).
@@ -149,7 +153,8 @@ public enum WalkRun {
                            onCue: (@Sendable (CueMoment) -> Void)? = nil) throws(WalkRunError) -> WalkRunResult {
         let source = WalkFrameSource(script: script, name: name, width: options.width, height: options.height,
                                      fps: options.fps, speed: options.mode == .live ? .recorded : .asFastAsPossible)
-        let detector: any ObjectDetecting = custom ?? GroundTruthDetector(book: source.truth, noise: options.noise)
+        source.keepMasks = custom == nil && options.truthMasks
+        let detector: any ObjectDetecting = custom ?? GroundTruthDetector(book: source.truth, noise: options.noise, masks: options.truthMasks)
         let isTruth = detector is GroundTruthDetector
         var pipelineOptions = PipelineOptions()
         pipelineOptions.mode = options.mode

@@ -3,6 +3,7 @@ import Foundation
 import WayCueCues
 import WayCueDetector
 import WayCuePipeline
+import WayCueSynth
 import WayCueWalkDemo
 
 /// `waycue demo [--out DIR]`: the README's first command.
@@ -22,16 +23,20 @@ struct DemoCommand: ParsableCommand {
             Examples:
               waycue demo
               waycue demo --out /tmp/demo --language zh
+              waycue demo --walk datasets/walks/paving-branch-grey.walk --strict   # another walk, same checks
             The checks compare the cues with the walk's ground truth. With --detector truth a failed \
             check is a bug in the cue layer (exit 1); with the model it is also what the model misses, \
             which is printed and recorded in summary.json but exits 0 unless --strict is given.
             Exit status: 0 when the demo ran (and, with --detector truth or --strict, every check \
-            held), 1 when such a check failed, 69 when --detector model finds no model, 73 when the \
-            output folder cannot be written.
+            held), 1 when such a check failed, 65 for an invalid --walk file, 66 when it cannot be \
+            read, 69 when --detector model finds no model, 73 when the output folder cannot be written.
             """)
 
     @Option(name: .long, help: "Output folder.")
     var out = "waycue-demo"
+
+    @Option(name: .long, help: "Run this .walk file instead of the built-in demo walk (same checks and outputs).")
+    var walk: String?
 
     @Option(name: .long, help: "Cue language: en or zh.")
     var language = "en"
@@ -41,6 +46,9 @@ struct DemoCommand: ParsableCommand {
 
     @Option(name: .long, help: "Detector: model (the bundled default model, or --model) or truth (the walk's exact labels).")
     var detector: RunDetectorKind = .model
+
+    @Flag(name: .customLong("truth-masks"), help: "With --detector truth, also give the renderer's exact paving and crosswalk masks (as a mask-head model would).")
+    var truthMasks = false
 
     @Option(name: .long, help: "Model file for --detector model (default: the bundled model).")
     var model: String?
@@ -58,11 +66,27 @@ struct DemoCommand: ParsableCommand {
         guard ["en", "zh"].contains(language) else { throw ValidationError("--language must be en or zh, got '\(language)'") }
         guard detector != .none else { throw ValidationError("--detector must be truth or model") }
         if model != nil && detector != .model { throw ValidationError("--model needs --detector model") }
+        if truthMasks && detector != .truth { throw ValidationError("--truth-masks needs --detector truth") }
         guard (0...0.9).contains(dropout) else { throw ValidationError("--dropout must be 0...0.9, got \(dropout)") }
     }
 
     func run() throws {
-        let script = try DemoWalk.script()
+        let script: WalkScript
+        var walkName = "demo.walk"
+        if let walk {
+            let text: String
+            do { text = try String(contentsOfFile: walk, encoding: .utf8) } catch {
+                FileHandle.standardError.write(Data("waycue demo: \(walk): cannot read: \(error.localizedDescription)\n".utf8))
+                throw ExitCode(66)
+            }
+            walkName = (walk as NSString).lastPathComponent
+            do { script = try WalkScript(parsing: text, source: walkName) } catch {
+                FileHandle.standardError.write(Data("waycue demo: \(error)\n".utf8))
+                throw ExitCode(65)
+            }
+        } else {
+            script = try DemoWalk.script()
+        }
         let dir = URL(fileURLWithPath: out)
         let json = self.json
         var custom: (any ObjectDetecting)?
@@ -74,14 +98,15 @@ struct DemoCommand: ParsableCommand {
         }
         let notice = "waycue demo: " + (custom.map { "detector \($0.modelID)" } ?? WalkRun.groundTruthNotice)
         if json { FileHandle.standardError.write(Data((notice + "\n").utf8)) } else { emit(notice) }
-        if !json { emit("Cue timeline of the demo walk (seconds into the walk):") }
+        if !json { emit("Cue timeline of \(walkName) (seconds into the walk):") }
         var options = WalkRunOptions()
         options.language = language
         options.noise.dropout = dropout
+        options.truthMasks = truthMasks
         options.mode = realtime ? .live : .everyFrame
         let result: WalkRunResult
         do {
-            result = try WalkRun.run(script: script, name: "demo.walk", options: options, outputDirectory: dir, detector: custom) { moment in
+            result = try WalkRun.run(script: script, name: walkName, options: options, outputDirectory: dir, detector: custom) { moment in
                 let cue = moment.cue
                 if json { emit(JSONLinesCueSink.line(for: cue)) } else if cue.kind != .tone {
                     emit(String(format: "%6.1f s  %-9@ %@", cue.timestamp, cue.kind.rawValue as NSString, cue.text as NSString))

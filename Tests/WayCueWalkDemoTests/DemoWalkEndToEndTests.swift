@@ -210,3 +210,73 @@ extension WalkCueCheckTests {
         #expect(try exact.detect(Image(width: 64, height: 48)).isEmpty && exact.missingTruth == 1)
     }
 }
+
+/// The paving walks through the cue layer's mask following, with the renderer's exact masks
+/// (`waycue demo --walk FILE --detector truth --truth-masks`): the cue layer alone, apart from
+/// what a model misses.
+@Suite struct PavingWalkTests {
+    static func walk(_ name: String) throws -> WalkScript {
+        let url = repositoryRoot.appendingPathComponent("datasets/walks/\(name)")
+        return try WalkScript(parsing: try String(contentsOf: url, encoding: .utf8), source: name)
+    }
+
+    static func runWithTruthMasks(_ name: String) throws -> WalkRunResult {
+        var options = WalkRunOptions()
+        options.speech = false
+        options.truthMasks = true
+        return try WalkRun.run(script: try walk(name), name: name, options: options)
+    }
+
+    @Test func bendingBranchingGreyStripIsFollowed() throws {
+        let result = try Self.runWithTruthMasks("paving-branch-grey.walk")
+        for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
+        let names = result.checks.map(\.name)
+        #expect(names.contains("paving followed"))
+        #expect(names.contains { $0.hasPrefix("bend left announced") })
+        #expect(names.contains { $0.hasPrefix("junction announced") })
+        // The strip goes on past the junction's warning square: it never "ends" or is "lost" there.
+        #expect(!result.cues.contains { $0.message.key == "paving.lost" })
+        #expect(!result.cues.contains { $0.message.key == "paving.ends" })
+    }
+
+    @Test func ninetyDegreeBendIntoWarningTiles() throws {
+        let result = try Self.runWithTruthMasks("bend-right-worn.walk")
+        for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
+        #expect(result.checks.contains { $0.name.hasPrefix("bend right announced") })
+        #expect(result.checks.contains { $0.name.hasPrefix("warning tiles announced") })
+    }
+
+    @Test func demoWalkWithTruthMasksStillPassesEveryCheck() throws {
+        var options = WalkRunOptions()
+        options.speech = false
+        options.truthMasks = true
+        let result = try WalkRun.run(script: try DemoWalk.script(), name: "demo.walk", options: options)
+        for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
+        #expect(result.checks.count == 7)
+    }
+}
+
+extension WalkCueCheckTests {
+    @Test func bendsJunctionsWarningTilesAndLostPavingAreChecked() {
+        let evs = [
+            WalkEvent(t: 0, type: "start", name: nil, detail: nil, s: 0),
+            WalkEvent(t: 6, type: "junction", name: nil, detail: "left", s: 7),
+            WalkEvent(t: 12, type: "piece", name: nil, detail: "warning", s: 14),
+        ]
+        let bends = [(t: 4.0, degrees: -60.0)]
+        let good = [
+            cue(2, "paving.bends", kind: .paving, args: ["side": "left"]), cue(4.5, "paving.junction", kind: .paving, args: ["side": "left"]),
+            cue(9, "paving.warning", kind: .paving),
+        ]
+        let ok = WalkCueCheck.check(cues: good, events: evs, paving: paving, bends: bends)
+        #expect(ok.count == 4 && ok.allSatisfy(\.passed), "\(ok)")
+        // Wrong side, too late, missing, and "paving lost" while on the paving.
+        let bad = [
+            cue(2, "paving.bends", kind: .paving, args: ["side": "right"]), cue(7, "paving.junction", kind: .paving, args: ["side": "left"]),
+            cue(5, "paving.lost", kind: .paving),
+        ]
+        let failed = Set(WalkCueCheck.check(cues: bad, events: evs, paving: paving, bends: bends).filter { !$0.passed }.map(\.name))
+        #expect(failed == ["paving followed", "bend left announced (entered at 4.0 s)", "junction announced (reached at 6.0 s)",
+                           "warning tiles announced (reached at 12.0 s)"])
+    }
+}
