@@ -35,6 +35,14 @@ public enum WalkCueCheck {
     /// Bends of at least this many degrees must be announced.
     public static let sharpBendDegrees = 45.0
 
+    /// Whether a pedestrian light showed steady green at `t`, from the walk's `light_change`
+    /// events; before a light's first change it was green when that change is to flashing.
+    static func pedestrianGreen(at t: Double, _ events: [WalkEvent]) -> Bool {
+        let changes = events.filter { $0.type == "light_change" && ($0.name ?? "").hasPrefix("ped") }
+        if let last = changes.last(where: { $0.t <= t }) { return last.detail == "green" }
+        return changes.first?.detail == "flashing"
+    }
+
     /// When the walker enters each bend of at least ``sharpBendDegrees`` of the walk's route,
     /// from the route's pieces and the walk's `piece` events (one per piece, in order).
     public static func sharpBends(script: WalkScript, events: [WalkEvent]) -> [(t: Double, degrees: Double)] {
@@ -145,7 +153,11 @@ public enum WalkCueCheck {
             guard let green = greens.first(where: { $0.t >= kerb - 0.5 }) else { continue }
             defer { from = green.t }
             let red = spoken.first { $0.message.key == "signal.red" && $0.timestamp >= from && $0.timestamp < green.t }
-            let early = spoken.first { $0.message.key == "signal.green" && $0.timestamp >= from && $0.timestamp < green.t }
+            // "Green" before this green counts as early only while the light was not green (a
+            // walk may start on the previous cycle's green).
+            let early = spoken.first {
+                $0.message.key == "signal.green" && $0.timestamp >= from && $0.timestamp < green.t && !pedestrianGreen(at: $0.timestamp, events)
+            }
             let said = spoken.first { $0.message.key == "signal.green" && $0.timestamp >= green.t }
             var problems: [String] = []
             if red == nil { problems.append("no 'red' between \(f(from)) and the green at \(f(green.t))") }

@@ -280,3 +280,22 @@ extension WalkCueCheckTests {
                            "warning tiles announced (reached at 12.0 s)"])
     }
 }
+
+extension WalkCueCheckTests {
+    /// A walk that starts on the previous cycle's green (as `crossing-flashing.walk` does):
+    /// "green" said then is right, not "green while red"; said during the red it is still wrong.
+    @Test func greenOnThePreviousCycleIsNotEarly() {
+        let evs = [
+            WalkEvent(t: 5, type: "light_change", name: "ped1", detail: "flashing", s: 6),
+            WalkEvent(t: 5.5, type: "kerb_arrival", name: nil, detail: nil, s: 7),
+            WalkEvent(t: 9, type: "light_change", name: "ped1", detail: "red", s: 7),
+            WalkEvent(t: 21, type: "light_change", name: "ped1", detail: "green", s: 7),
+        ]
+        let good = [cue(0.5, "signal.green", kind: .signal), cue(9.3, "signal.red", kind: .signal), cue(21.5, "signal.green", kind: .signal)]
+        let r = WalkCueCheck.check(cues: good, events: evs, paving: [])
+        #expect(r.count == 1 && r[0].passed, "\(r)")
+        let bad = good + [cue(12, "signal.green", kind: .signal), cue(12.5, "signal.red", kind: .signal)]
+        let b = WalkCueCheck.check(cues: bad.sorted { $0.timestamp < $1.timestamp }, events: evs, paving: [])
+        #expect(b.count == 1 && !b[0].passed && b[0].detail.contains("12.0 s"))
+    }
+}
