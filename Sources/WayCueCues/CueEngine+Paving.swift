@@ -23,6 +23,10 @@ public struct PavingMeasurement: Sendable, Hashable {
     public var junctionSide: String? = nil
     /// Distance (metres) to warning tiles on the strip's line, from a warning-tile mask.
     public var warningDistance: Double? = nil
+    /// Length (metres) of the strip seen in the mask; `nil` from boxes.
+    public var stripLength: Double? = nil
+    /// Width (metres) of the strip seen in the mask; `nil` from boxes.
+    public var stripWidth: Double? = nil
 }
 
 struct PavingState {
@@ -61,7 +65,7 @@ extension CueEngine {
         return PavingMeasurement(offset: t.offset, headingDegrees: t.headingDegrees, farEnd: t.farEnd, fromMask: true,
                                  bendDistance: t.bendDistance, bendDegrees: t.bendDegrees,
                                  junctionDistance: t.junctionDistance, junctionSide: t.junctionSide,
-                                 warningDistance: t.warningDistance)
+                                 warningDistance: t.warningDistance, stripLength: t.length, stripWidth: t.width)
     }
 
     /// Measures paving from a tracked box: the offset of the bottom centre, the heading from
@@ -100,7 +104,8 @@ extension CueEngine {
         let nearest = guides.compactMap { t in cam.groundContact(of: t.box).map { (t, $0) } }
             .min { abs($0.1.x) < abs($1.1.x) }?.0
         var measurement: PavingMeasurement?
-        if let mask = frame.masks[.tactileGuide], var m = measurePaving(mask: mask, warning: frame.masks[.tactileWarning]) {
+        if let mask = frame.masks[.tactileGuide], var m = measurePaving(mask: mask, warning: frame.masks[.tactileWarning]),
+           isPlausibleStrip(m, now: now) {
             // The median of the last half second: one odd frame does not flip the phase.
             paving.recent.append((now, m.offset, m.headingDegrees))
             paving.recent.removeAll { now - $0.time > 0.5 }
@@ -193,6 +198,19 @@ extension CueEngine {
                                     message: msg, topic: "paving", pan: Float(max(-1, min(1, m.offset))),
                                     urgency: ends ? 0.4 : 0.2, earcon: .guide, trackID: nearest?.id,
                                     isEvent: event, repeatSeconds: ends ? 15 : nil))
+    }
+
+    /// Whether a strip traced in a mask is paving to act on: one that continues the strip
+    /// followed a moment ago may be short (its end is near), but a new one must be at least
+    /// ``CueEngineConfiguration/pavingMinNewStripMetres`` long and no wider than three tiles, so
+    /// that a mask's stray blobs (on crosswalk stripes, say) never make "off the paving".
+    func isPlausibleStrip(_ m: PavingMeasurement, now: Double) -> Bool {
+        let cfg = configuration
+        if let w = m.stripWidth, w > cfg.pavingMaxWidthMetres { return false }
+        if let last = paving.recent.last, now - last.time <= 0.5, abs(m.offset - last.offset) <= cfg.pavingOnMetres {
+            return true
+        }
+        return (m.stripLength ?? .infinity) >= cfg.pavingMinNewStripMetres
     }
 
     /// "Paving lost": the walker was following a strip that went on out of view, and it is

@@ -127,6 +127,11 @@ public struct CueEngineConfiguration: Sendable, Hashable, Codable {
     public var warningTilesRange: Double = 4
     /// Distance (metres) under which a bend or junction of the paving (seen in a mask) is announced.
     public var pavingJunctionMetres: Double = 4
+    /// Least length (metres) of a strip seen in a mask that is not the one just followed, for
+    /// it to count as paving (shorter ones are stray blobs of the mask).
+    public var pavingMinNewStripMetres: Double = 1.2
+    /// Widest strip (metres) a mask may show to count as guidance paving (three tiles).
+    public var pavingMaxWidthMetres: Double = 1.0
     /// Seconds without the followed paving before "paving lost".
     public var pavingLostSeconds: Double = 1.5
     /// Frames the paving must have been followed for its loss to be announced.

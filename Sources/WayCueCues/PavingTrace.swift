@@ -35,6 +35,8 @@ public struct PavingTrace: Sendable, Hashable {
     public var headingDegrees: Double?
     /// Median width of the strip on the ground, metres.
     public var width: Double
+    /// How far the traced strip reaches from its nearest to its farthest point, metres.
+    public var length: Double { (centreLine.last?.y ?? 0) - (centreLine.first?.y ?? 0) }
     /// Distance ahead (metres) where the strip ends; `nil` when it runs on out of view.
     public var farEnd: Double?
     /// Distance ahead (metres) where the strip bends or turns; `nil` without a bend in view.

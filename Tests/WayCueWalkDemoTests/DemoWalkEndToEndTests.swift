@@ -246,6 +246,21 @@ extension WalkCueCheckTests {
         #expect(result.checks.contains { $0.name.hasPrefix("warning tiles announced") })
     }
 
+    /// What `waycue demo --walk datasets/walks/paving-branch-grey.walk` runs: the bundled model
+    /// and its mask head, no ground truth. Every paving check holds: the strip followed without
+    /// a false "off the paving" or "paving lost", the 60-degree bend and the junction announced.
+    @Test func bendingBranchingGreyStripWithTheBundledModel() throws {
+        var options = WalkRunOptions()
+        options.speech = false
+        let detector = try Detector.default(threads: 2)
+        #expect(detector.producesMasks)
+        let result = try WalkRun.run(script: try Self.walk("paving-branch-grey.walk"), name: "paving-branch-grey.walk",
+                                     options: options, detector: detector)
+        let paving = result.checks.filter { $0.name.hasPrefix("paving") || $0.name.hasPrefix("bend") || $0.name.hasPrefix("junction") }
+        #expect(paving.count == 3)
+        for c in paving { #expect(c.passed, "\(c.name): \(c.detail)") }
+    }
+
     @Test func demoWalkWithTruthMasksStillPassesEveryCheck() throws {
         var options = WalkRunOptions()
         options.speech = false
