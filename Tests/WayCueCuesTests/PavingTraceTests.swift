@@ -155,8 +155,9 @@ enum GroundMask {
         #expect(abs(t.offset - 0.2) < 0.08)
         #expect(abs(try #require(t.headingDegrees)) < 5)
         // Preferring the other strip (the walker was following it) follows that one.
+        // (It enters the picture 2 m ahead, cut by the picture's edge, so its offset is rougher.)
         let o = try #require(tracer.trace(guide: GroundMask.mask([GroundMask.straight(x: 0.2, to: 20), other]), preferredOffset: -1.5))
-        #expect(abs(o.offset + 1.6) < 0.1)
+        #expect(abs(o.offset + 1.6) < 0.2)
     }
 
     @Test func emptyOrInvalidMasksGiveNothing() {
