@@ -26,6 +26,7 @@ struct BenchCuesCommand: AsyncParsableCommand {
             Examples:
               swift build -c release --product waycue && .build/release/waycue bench cues
               waycue bench cues --objects 50 --frames 3000 --json
+              waycue bench cues --masks     # also paving masks: times the paving tracer too
             """
     )
 
@@ -37,6 +38,9 @@ struct BenchCuesCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
+
+    @Flag(name: .long, help: "Also feed 80x60 paving and warning-tile masks (a swaying strip with a branch and a warning band), as a model with a mask head does, so the paving tracer is timed too.")
+    var masks = false
 
     func validate() throws {
         guard objects >= 1, objects <= 1000, frames >= 10, frames <= 1_000_000 else {
@@ -64,6 +68,20 @@ struct BenchCuesCommand: AsyncParsableCommand {
                                  box: Box(x1: box.x1 + dx, y1: box.y1 + dy, x2: box.x2 + dx, y2: box.y2 + dy))
             }
         }
+        // 30 mask variants at 1/8 of 640x480: a strip widening towards the walker, swaying, with
+        // a branch to the right and a warning band ahead.
+        let maskVariants: [[ObjectClass: CueMask]] = (0..<30).map { v in
+            let w = 80, h = 60
+            var guide = [UInt8](repeating: 0, count: w * h), warn = guide
+            for row in 24..<h {
+                let half = 1 + (row - 24) / 6
+                let centre = 40 + Int(6 * sin(Double(v) / 5) + Double(h - row) * 0.3 * sin(Double(v) / 7))
+                for col in max(0, centre - half)...min(w - 1, centre + half) { guide[row * w + col] = 1 }
+                if row == 34 { for col in centre..<min(w, centre + 30) { guide[row * w + col] = 1 } }
+                if row >= 25 && row <= 27 { for col in max(0, centre - 4)...min(w - 1, centre + 4) { warn[row * w + col] = 1 } }
+            }
+            return [.tactileGuide: CueMask(width: w, height: h, values: guide), .tactileWarning: CueMask(width: w, height: h, values: warn)]
+        }
         let warmup = 100
         var times: [Double] = []
         var cpuTimes: [Double] = []
@@ -75,7 +93,8 @@ struct BenchCuesCommand: AsyncParsableCommand {
             let dets = frame(k)
             let cpuStart = threadCPUMicroseconds()
             let start = clock.now
-            emitted += try engine.feed(dets, at: Double(k) / 15).count
+            let cueFrame = CueFrame(timestamp: Double(k) / 15, detections: dets, masks: masks ? maskVariants[k % maskVariants.count] : [:])
+            emitted += try engine.feed(cueFrame).count
             let elapsed = clock.now - start
             let cpu = threadCPUMicroseconds() - cpuStart
             if k >= warmup {
@@ -93,10 +112,10 @@ struct BenchCuesCommand: AsyncParsableCommand {
         let mean = times.reduce(0, +) / Double(times.count)
         let p99 = times.sortedQuantile(0.99)
         if json {
-            print(String(format: "{\"objects\": %d, \"tracks\": %d, \"frames\": %d, \"median_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"cpu_median_us\": %.1f, \"cpu_p90_us\": %.1f, \"cues\": %d}",
-                         objects, tracks, frames, median, p90, p99, mean, cpuMedian, cpuP90, emitted))
+            print(String(format: "{\"objects\": %d, \"tracks\": %d, \"frames\": %d, \"masks\": %@, \"median_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"cpu_median_us\": %.1f, \"cpu_p90_us\": %.1f, \"cues\": %d}",
+                         objects, tracks, frames, (masks ? "true" : "false") as NSString, median, p90, p99, mean, cpuMedian, cpuP90, emitted))
         } else {
-            print("cue engine, \(objects) objects (\(tracks) live tracks), \(frames) frames after \(warmup) warm-up")
+            print("cue engine, \(objects) objects (\(tracks) live tracks)\(masks ? " and paving masks" : ""), \(frames) frames after \(warmup) warm-up")
             print(String(format: "wall per frame: median %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us (%d cues emitted)",
                          median, p90, p99, mean, emitted))
             print(String(format: "thread CPU per frame: median %.1f us, p90 %.1f us (unaffected by other processes)",
