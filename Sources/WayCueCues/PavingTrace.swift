@@ -136,9 +136,10 @@ public struct PavingTracer: Sendable {
         var lastY = rows[startRow].y
         var ranOut = false  // the strip leaves the picture or the range: it goes on
         var gapBridged = false  // the current gap is covered by warning tiles
+        let warningRowList = warning.flatMap { $0.isValid ? self.rows(of: $0) : nil }
         var warningRows: [Int: [Run]] = [:]
-        if let warning, warning.isValid, warning.width == guide.width, warning.height == guide.height {
-            for r in self.rows(of: warning) where !r.runs.isEmpty { warningRows[r.row] = r.runs }
+        if let warning, let list = warningRowList, warning.width == guide.width, warning.height == guide.height {
+            for r in list where !r.runs.isEmpty { warningRows[r.row] = r.runs }
         }
         var i = startRow + 1
         while i < rows.count {
@@ -238,10 +239,11 @@ public struct PavingTracer: Sendable {
 
         // Warning tiles on the strip's line (continued straight past its end).
         var warningDistance: Double?
-        if let warning, warning.isValid {
+        let medianWidth = widths.sorted()[widths.count / 2]
+        if let list = warningRowList {
             let slope = nearFit?.b ?? 0
-            let half = (widths.sorted()[widths.count / 2]) / 2 + 0.4
-            for row in self.rows(of: warning) {
+            let half = medianWidth / 2 + 0.4
+            for row in list {
                 // The centre line at this row, continued straight past the strip's last point.
                 let p = points.last { $0.y <= row.y } ?? points[0]
                 let centre = row.y > points.last!.y ? p.x + slope * (row.y - p.y) : p.x
@@ -252,7 +254,7 @@ public struct PavingTracer: Sendable {
             }
         }
         return PavingTrace(centreLine: points, offset: offset, headingDegrees: heading,
-                           width: widths.sorted()[widths.count / 2],
+                           width: medianWidth,
                            farEnd: ranOut ? nil : lastY, bendDistance: bend?.y, bendDegrees: bend?.degrees,
                            junctionDistance: junction?.y, junctionSide: junction?.side, warningDistance: warningDistance)
     }

@@ -161,8 +161,24 @@ extension GroundMap {
         return map
     }
 
+    /// World-axis bounding box of a strip piece `half` metres either side of its centre line,
+    /// with 5 cm to spare, from its pose every 25 cm.
+    func stripBounds(_ piece: PathPiece, half: Double) -> (Double, Double, Double, Double) {
+        var b = (Double.infinity, Double.infinity, -Double.infinity, -Double.infinity)
+        let steps = max(2, Int(piece.length / 0.25))
+        for i in 0...steps {
+            let (p, h) = piece.pose(at: piece.length * Double(i) / Double(steps))
+            let hr = h * .pi / 180
+            for side in [-half - 0.05, half + 0.05] {
+                let q = SynthPoint2(x: p.x + cos(hr) * side, y: p.y - sin(hr) * side)
+                b = (min(b.0, q.x), min(b.1, q.y), max(b.2, q.x), max(b.3, q.y))
+            }
+        }
+        return b
+    }
+
     /// World-axis bounding box of an oriented rectangle given in (along, across) ranges.
-    private func orientedBounds(_ o: SynthPoint2, _ heading: Double, _ a0: Double, _ a1: Double,
+    func orientedBounds(_ o: SynthPoint2, _ heading: Double, _ a0: Double, _ a1: Double,
                                 _ c0: Double, _ c1: Double) -> (Double, Double, Double, Double) {
         let h = heading * .pi / 180
         let f = SynthPoint2(x: sin(h), y: cos(h)), r = SynthPoint2(x: cos(h), y: -sin(h))
@@ -186,16 +202,7 @@ extension GroundMap {
     func paintGuide(_ piece: PathPiece, strip: GuideStrip) {
         let id = addComponent(.tactileGuide)
         let half = strip.width / 2
-        var b = (Double.infinity, Double.infinity, -Double.infinity, -Double.infinity)
-        let steps = max(2, Int(piece.length / 0.25))
-        for i in 0...steps {
-            let (p, h) = piece.pose(at: piece.length * Double(i) / Double(steps))
-            let hr = h * .pi / 180
-            for side in [-half - 0.05, half + 0.05] {
-                let q = SynthPoint2(x: p.x + cos(hr) * side, y: p.y - sin(hr) * side)
-                b = (min(b.0, q.x), min(b.1, q.y), max(b.2, q.x), max(b.3, q.y))
-            }
-        }
+        let b = stripBounds(piece, half: half)
         let base = strip.color.base
         let tile = 0.3
         paint(minX: b.0, minY: b.1, maxX: b.2, maxY: b.3) { wx, wy, tx, ty, col, cid in

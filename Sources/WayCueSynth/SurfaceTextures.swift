@@ -202,16 +202,7 @@ extension GroundMap {
                         photos: [TilePatch]?) {
         let id = addComponent(.tactileGuide)
         let half = strip.width / 2
-        var b = (Double.infinity, Double.infinity, -Double.infinity, -Double.infinity)
-        let steps = max(2, Int(piece.length / 0.25))
-        for i in 0...steps {
-            let (p, h) = piece.pose(at: piece.length * Double(i) / Double(steps))
-            let hr = h * .pi / 180
-            for side in [-half - 0.05, half + 0.05] {
-                let q = SynthPoint2(x: p.x + cos(hr) * side, y: p.y - sin(hr) * side)
-                b = (min(b.0, q.x), min(b.1, q.y), max(b.2, q.x), max(b.3, q.y))
-            }
-        }
+        let b = stripBounds(piece, half: half)
         let tile = m.tileSize
         paint(minX: b.0, minY: b.1, maxX: b.2, maxY: b.3) { wx, wy, tx, ty, col, cid in
             let (s, d) = piece.localCoordinates(SynthPoint2(x: wx, y: wy))
@@ -232,11 +223,7 @@ extension GroundMap {
         let half = p.width / 2
         let h = p.heading * .pi / 180
         let f = SynthPoint2(x: sin(h), y: cos(h)), r = SynthPoint2(x: cos(h), y: -sin(h))
-        var b = (Double.infinity, Double.infinity, -Double.infinity, -Double.infinity)
-        for a in [0, p.depth] { for c in [-half, half] {
-            let q = p.origin + f * a + r * c
-            b = (min(b.0, q.x), min(b.1, q.y), max(b.2, q.x), max(b.3, q.y))
-        } }
+        let b = orientedBounds(p.origin, p.heading, 0, p.depth, -half, half)
         let tile = m.tileSize
         paint(minX: b.0, minY: b.1, maxX: b.2, maxY: b.3) { wx, wy, tx, ty, col, cid in
             let v = SynthPoint2(x: wx - p.origin.x, y: wy - p.origin.y)

@@ -74,15 +74,10 @@ struct DemoCommand: ParsableCommand {
         let script: WalkScript
         var walkName = "demo.walk"
         if let walk {
-            let text: String
-            do { text = try String(contentsOfFile: walk, encoding: .utf8) } catch {
-                FileHandle.standardError.write(Data("waycue demo: \(walk): cannot read: \(error.localizedDescription)\n".utf8))
-                throw ExitCode(66)
-            }
             walkName = (walk as NSString).lastPathComponent
-            do { script = try WalkScript(parsing: text, source: walkName) } catch {
+            do { script = try WalkScript(contentsOfFile: walk) } catch {
                 FileHandle.standardError.write(Data("waycue demo: \(error)\n".utf8))
-                throw ExitCode(65)
+                throw ExitCode(FileManager.default.isReadableFile(atPath: walk) ? 65 : 66)
             }
         } else {
             script = try DemoWalk.script()

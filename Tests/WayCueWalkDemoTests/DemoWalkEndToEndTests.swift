@@ -216,8 +216,7 @@ extension WalkCueCheckTests {
 /// what a model misses.
 @Suite struct PavingWalkTests {
     static func walk(_ name: String) throws -> WalkScript {
-        let url = repositoryRoot.appendingPathComponent("datasets/walks/\(name)")
-        return try WalkScript(parsing: try String(contentsOf: url, encoding: .utf8), source: name)
+        try WalkScript(contentsOfFile: repositoryRoot.appendingPathComponent("datasets/walks/\(name)").path)
     }
 
     static func runWithTruthMasks(_ name: String) throws -> WalkRunResult {
