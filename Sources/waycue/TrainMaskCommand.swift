@@ -13,8 +13,9 @@ struct TrainMaskCommand: AsyncParsableCommand {
         abstract: "Train a tactile-paving / crosswalk mask head on a frozen detector.",
         discussion: """
             The detector (--model, default: the bundled model) is frozen: it computes the stride-8 \
-            neck features of every training view once, and only the small mask head is trained on \
-            them, so the detector's boxes are unchanged. The result, RUN/model.wcm, is the same \
+            neck features (and the stride-4 stem output, which the head's own low-level branch \
+            reads) of every training view once, and only the small mask head is trained on them, \
+            so the detector's boxes are unchanged. The result, RUN/model.wcm, is the same \
             detector with one more output, `waycue_mask stride=8 classes=...`: one forward pass \
             gives boxes and masks (`waycue detect --mask-out`, `Detector.analyze`).
 
@@ -44,6 +45,10 @@ struct TrainMaskCommand: AsyncParsableCommand {
     @Option(help: "Views per batch.") var batch = 32
     @Option(help: "Views per training image (image, mirror, then random crops).") var views = 2
     @Option(help: "Channels inside the head.") var hidden = 64
+    @Option(help: "Channels of the head's own branch on the detector's stride-4 stem output (0: read the neck only).")
+    var lowChannels = 32
+    @Option(help: "Colour jitter on every view but the first (on|off): hue, saturation, brightness, contrast.")
+    var colourJitter: Switch = .on
     @Option(help: "Peak learning rate.") var lr: Float = 3e-3
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Train on at most this many images.") var maxImages: Int?
@@ -55,6 +60,8 @@ struct TrainMaskCommand: AsyncParsableCommand {
         var cfg = MaskTrainConfig()
         cfg.epochs = epochs; cfg.batch = batch; cfg.views = views; cfg.hidden = hidden
         cfg.learningRate = lr; cfg.threads = threads; cfg.maxImages = maxImages
+        cfg.lowChannels = lowChannels
+        cfg.colourJitter = colourJitter == .on
         let graph: Graph
         if let model { graph = try ModelFile.load(path: model) } else { graph = try Detector.default().graph }
         let trainer = try MaskHeadTrainer(detector: graph, config: cfg,
@@ -136,6 +143,9 @@ struct TrainMaskCommand: AsyncParsableCommand {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(reports).write(to: URL(fileURLWithPath: out + "/mask-iou.json"))
     }
+
+    /// An on/off option value.
+    enum Switch: String, ExpressibleByArgument, CaseIterable { case on, off }
 
     static func plot(_ h: [MaskEpochMetrics], to path: String) throws {
         var series: [(name: String, color: PixelColor, values: [Double])] = [("train loss", .blue, h.map(\.trainLoss))]

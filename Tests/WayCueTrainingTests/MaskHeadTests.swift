@@ -65,6 +65,55 @@ import WayCueNN
         #expect(throws: TrainingError.self) { try head.attach(to: g, featureValue: "no such value") }
     }
 
+    @Test func lowLevelBranchReadsTheStemOutputAndLeavesTheBoxesUnchanged() throws {
+        let g = try Self.tinyDetector()
+        let lowName = try #require(MaskHead.lowFeatureValue(in: g))
+        let low = try #require(g.value(named: lowName))
+        // 64x64 input: stem stride 2, pool stride 2 -> 16x16, twice the 8x8 neck map; 24 stem channels.
+        #expect(low.shape.w == 16 && low.shape.h == 16 && low.shape.c == 24)
+        let head = MaskHead(inChannels: 16, hidden: 8, classNames: ["tactile_guide"], lowInChannels: 24, lowChannels: 6, seed: 5)
+        let attached = try head.attach(to: g, featureValue: MaskHead.featureValue(in: g)!, lowValue: lowName)
+        // Four branch convolutions, the concat, two blocks and the output.
+        #expect(attached.nodes.count == g.nodes.count + 10)
+        let plain = try Detector(model: g), masked = try Detector(model: try ModelFile.decode(ModelFile.encode(attached)))
+        plain.scoreThreshold = 0.01; masked.scoreThreshold = 0.01
+        let img = Image(width: 70, height: 50, format: .rgb8, fill: 120)
+        let (b, mask) = try masked.analyze(img)
+        #expect(try plain.detect(img) == b)
+        #expect(try #require(mask).gridWidth == 8)
+        // Without the stem value, or with the wrong one, attaching is refused.
+        #expect(throws: TrainingError.self) { try head.attach(to: g, featureValue: MaskHead.featureValue(in: g)!) }
+        #expect(throws: TrainingError.self) {
+            try head.attach(to: g, featureValue: MaskHead.featureValue(in: g)!, lowValue: MaskHead.featureValue(in: g)!)
+        }
+        // A graph without a stem pooling has no low-level value.
+        let bld = GraphBuilder()
+        let x = bld.input("image", TensorShape(n: 1, c: 3, h: 16, w: 16))
+        #expect(MaskHead.lowFeatureValue(in: try bld.build(outputs: [try bld.conv(x, out: 4, kernel: 1, seed: 1)])) == nil)
+    }
+
+    @Test func colourJitterRotatesHuesAndKeepsGreys() {
+        var img = Image(width: 3, height: 1, format: .rgb8, fill: 0)
+        img.setPixel(x: 0, y: 0, color: PixelColor(red: 200, green: 30, blue: 30))
+        img.setPixel(x: 1, y: 0, color: PixelColor(red: 100, green: 100, blue: 100))
+        img.setPixel(x: 2, y: 0, color: PixelColor(red: 20, green: 180, blue: 40))
+        var same = img
+        MaskHeadTrainer.jitterColours(&same, hueDegrees: 0, saturation: 1, brightness: 1, contrast: 1)
+        for (a, b) in zip(same.pixels, img.pixels) { #expect(abs(Int(a) - Int(b)) <= 1) }
+        var turned = img
+        MaskHeadTrainer.jitterColours(&turned, hueDegrees: 120, saturation: 1, brightness: 1, contrast: 1)
+        // Red turns green, grey stays grey.
+        #expect(turned.pixels[1] > turned.pixels[0] && turned.pixels[1] > turned.pixels[2])
+        for ch in 3..<6 { #expect(abs(Int(turned.pixels[ch]) - 100) <= 1) }
+        var grey = img
+        MaskHeadTrainer.jitterColours(&grey, hueDegrees: 0, saturation: 0, brightness: 1, contrast: 1)
+        #expect(grey.pixels[0] == grey.pixels[1] && grey.pixels[1] == grey.pixels[2])
+        // Brightness clamps, never wraps.
+        var bright = img
+        MaskHeadTrainer.jitterColours(&bright, hueDegrees: 0, saturation: 1, brightness: 3, contrast: 1)
+        #expect(bright.pixels[0] == 255 && bright.pixels[7] == 255)
+    }
+
     @Test func detectorRefusesUnknownExtraOutputs() throws {
         let g = try Self.tinyDetector()
         let b = GraphBuilder(extending: g)
@@ -172,7 +221,9 @@ import WayCueNN
         }
     }
 
-    @Test func trainingOnBarsLearnsThemAndCheckpointsResume() throws {
+    /// Trained with the neck features alone (0) and with the head's low-level branch on the stem output.
+    @Test(arguments: [0, 8])
+    func trainingOnBarsLearnsThemAndCheckpointsResume(lowChannels: Int) throws {
         let dir = makeTempDir("bars")
         try Self.writeBars(dir + "/train", count: 24, seed: 1)
         try Self.writeBars(dir + "/valid", count: 8, seed: 2)
@@ -180,12 +231,14 @@ import WayCueNN
         let g = try Self.tinyDetector()
         var cfg = MaskTrainConfig()
         cfg.epochs = 30; cfg.batch = 8; cfg.hidden = 8; cfg.threads = 1; cfg.learningRate = 1e-2
+        cfg.lowChannels = lowChannels
         let trainer = try MaskHeadTrainer(detector: g, config: cfg, classNames: ["tactile_guide"])
         let pairs = MaskLabels.pairs(under: dir + "/train"), validPairs = MaskLabels.pairs(under: dir + "/valid")
         #expect(pairs.count == 24 && validPairs.count == 8)
         let train = try trainer.extractFeatures(pairs: pairs, views: 2)
         let valid = try trainer.extractFeatures(pairs: validPairs, views: 1)
         #expect(train.count == 48 && valid.count == 8 && train.skipped.isEmpty)
+        #expect(train.lowFeatures.count == (lowChannels > 0 ? 48 * 24 * 16 * 16 : 0))
         let before = trainer.evaluate(valid).0
         try trainer.train(train, valid: valid, onEpoch: { _ in })
         let after = trainer.evaluate(valid)
@@ -212,6 +265,11 @@ import WayCueNN
         other.hidden = 4
         #expect(throws: TrainingError.self) {
             try MaskHeadTrainer(detector: g, config: other, classNames: ["tactile_guide"]).restore(from: ck)
+        }
+        var otherLow = cfg
+        otherLow.lowChannels = lowChannels == 0 ? 8 : 0
+        #expect(throws: TrainingError.self) {
+            try MaskHeadTrainer(detector: g, config: otherLow, classNames: ["tactile_guide"]).restore(from: ck)
         }
     }
 }

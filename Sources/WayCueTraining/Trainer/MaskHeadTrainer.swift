@@ -26,13 +26,21 @@ public struct MaskTrainConfig: Sendable, Codable, Hashable {
     public var diceWeight: Float = 1
     /// Train on at most this many images (nil: all).
     public var maxImages: Int?
+    /// Channels of the head's own low-level branch on the detector's stride-4 stem output
+    /// (nil or 0: the head reads the neck features only, as heads trained before it existed).
+    public var lowChannels: Int? = 32
+    /// Whether every view but the first gets a seeded colour jitter (hue rotated up to 40
+    /// degrees, saturation 0.4-1.4, brightness 0.75-1.25, contrast 0.8-1.2), so the head learns
+    /// paving by its relief and layout more than by the few tile colours rendered (nil: off).
+    public var colourJitter: Bool? = true
 
     /// Creates the default settings.
     public init() {}
 
     /// Checks ranges.
     public func validate() throws {
-        guard epochs > 0, batch > 0, learningRate > 0, hidden > 0, views >= 1, threads > 0, diceWeight >= 0 else {
+        guard epochs > 0, batch > 0, learningRate > 0, hidden > 0, views >= 1, threads > 0, diceWeight >= 0,
+              (lowChannels ?? 0) >= 0 else {
             throw TrainingError.invalidConfig("mask training needs positive epochs, batch, learning rate, hidden channels, views and threads")
         }
     }
@@ -58,8 +66,12 @@ public struct MaskFeatureCache: Sendable {
     public let channels: Int, gridHeight: Int, gridWidth: Int
     /// Classes of the targets.
     public let classCount: Int
+    /// Channels, rows and columns of one stride-4 stem map (0 when the head has no low-level branch).
+    public internal(set) var lowChannels = 0, lowHeight = 0, lowWidth = 0
     /// Feature maps, one after another.
     public internal(set) var features: [Float] = []
+    /// Stem maps, one after another (empty without a low-level branch).
+    public internal(set) var lowFeatures: [Float] = []
     /// Per class, the fraction of each cell covered (`0...1`), one view after another.
     public internal(set) var targets: [Float] = []
     /// Per cell, 0 where ignored pixels dominate, else 1.
@@ -70,6 +82,7 @@ public struct MaskFeatureCache: Sendable {
     public internal(set) var skipped: [String] = []
 
     var featureSize: Int { channels * gridHeight * gridWidth }
+    var lowSize: Int { lowChannels * lowHeight * lowWidth }
     var targetSize: Int { classCount * gridHeight * gridWidth }
     var cells: Int { gridHeight * gridWidth }
 }
@@ -86,6 +99,8 @@ public final class MaskHeadTrainer {
     public let detector: Graph
     /// The value the head reads.
     public let featureValue: String
+    /// The stem output the head's low-level branch reads (nil: no branch).
+    public let lowValue: String?
     /// Settings.
     public let config: MaskTrainConfig
     /// The head being trained.
@@ -105,12 +120,24 @@ public final class MaskHeadTrainer {
         guard classNames.allSatisfy(MaskLabels.classNames.contains) else {
             throw TrainingError.invalidConfig("mask classes must be among \(MaskLabels.classNames)")
         }
+        var lowIn = 0
+        if (config.lowChannels ?? 0) > 0 {
+            guard let lv = MaskHead.lowFeatureValue(in: detector), let l = detector.value(named: lv),
+                  l.shape.w == 2 * f.shape.w, l.shape.h == 2 * f.shape.h else {
+                throw TrainingError.invalidConfig("the detector graph has no stride-4 stem output at twice the size of \(fv) for the low-level branch")
+            }
+            lowValue = lv
+            lowIn = l.shape.c
+        } else {
+            lowValue = nil
+        }
         self.detector = detector
         featureValue = fv
         self.config = config
         let input = detector.values[detector.inputs[0]].shape
         head = MaskHead(inChannels: f.shape.c, hidden: config.hidden, classNames: classNames,
-                        stride: input.w / f.shape.w, seed: config.seed)
+                        stride: input.w / f.shape.w, lowInChannels: lowIn, lowChannels: config.lowChannels ?? 0,
+                        seed: config.seed)
         optimizer = AdamW(store: head.store)
         pool = ThreadPool(threads: config.threads)
     }
@@ -126,12 +153,22 @@ public final class MaskHeadTrainer {
                                 progress: ((Int, Int) -> Void)? = nil) throws -> MaskFeatureCache {
         let b = GraphBuilder(extending: detector)
         guard let fv = b.existing(named: featureValue) else { throw TrainingError.invalidConfig("value \(featureValue) missing") }
-        let graph = try b.build(outputs: [fv], classNames: detector.classNames)
+        var outs = [fv]
+        if let lowValue {
+            guard let lv = b.existing(named: lowValue) else { throw TrainingError.invalidConfig("value \(lowValue) missing") }
+            outs.append(lv)
+        }
+        let graph = try b.build(outputs: outs, classNames: detector.classNames)
         let quantized = graph.nodes.contains { if case .conv(let c) = $0.op { return c.int8 != nil }; return false }
         let runner = try GraphRunner(graph: graph, threads: config.threads, precision: quantized ? .int8 : .fp32)
         let input = graph.values[graph.inputs[0]].shape
         let fs = fv.shape
         var cache = MaskFeatureCache(channels: fs.c, gridHeight: fs.h, gridWidth: fs.w, classCount: head.classNames.count)
+        if outs.count > 1 {
+            let ls = outs[1].shape
+            (cache.lowChannels, cache.lowHeight, cache.lowWidth) = (ls.c, ls.h, ls.w)
+            cache.lowFeatures.reserveCapacity(pairs.count * views * cache.lowSize)
+        }
         let truthValue = head.classNames.map { UInt8(MaskLabels.classNames.firstIndex(of: $0)! + 1) }
         var rng = SplitMix64(seed: config.seed &+ 1)
         cache.features.reserveCapacity(pairs.count * views * cache.featureSize)
@@ -160,11 +197,20 @@ public final class MaskHeadTrainer {
                     flip = rng.nextFloat(in: 0...1) < 0.5
                 }
                 if flip { (img, m) = (MaskHeadTrainer.mirrored(img), MaskHeadTrainer.mirrored(m, width: mw, height: mh)) }
+                if v >= 1, config.colourJitter == true {
+                    MaskHeadTrainer.jitterColours(&img, hueDegrees: rng.nextFloat(in: -40...40),
+                                                  saturation: rng.nextFloat(in: 0.4...1.4),
+                                                  brightness: rng.nextFloat(in: 0.75...1.25),
+                                                  contrast: rng.nextFloat(in: 0.8...1.2))
+                }
                 let (boxed, t) = img.letterboxed(toWidth: input.w, height: input.h)
                 MaskHeadTrainer.fillPlanar(boxed, into: runner.input.data)
                 runner.run()
                 let out = runner.outputs[0]
                 cache.features.append(contentsOf: UnsafeBufferPointer(start: out.data, count: cache.featureSize))
+                if cache.lowSize > 0 {
+                    cache.lowFeatures.append(contentsOf: UnsafeBufferPointer(start: runner.outputs[1].data, count: cache.lowSize))
+                }
                 let (tg, wt) = MaskHeadTrainer.cellTargets(mask: m, width: mw, height: mh, transform: t, stride: head.stride,
                                                            gridWidth: fs.w, gridHeight: fs.h, truthValues: truthValue)
                 cache.targets.append(contentsOf: tg)
@@ -173,6 +219,33 @@ public final class MaskHeadTrainer {
             }
         }
         return cache
+    }
+
+    /// Rotates hues about the grey axis by `hueDegrees`, then scales saturation (towards the
+    /// pixel's luma), contrast (about mid-grey) and brightness; RGB images only.
+    static func jitterColours(_ img: inout Image, hueDegrees: Float, saturation: Float, brightness: Float, contrast: Float) {
+        guard img.format.bytesPerPixel == 3 else { return }
+        let a = hueDegrees * .pi / 180, c = cosf(a), s = sinf(a) / Float(3).squareRoot()
+        let d = (1 - c) / 3
+        // Rotation about (1,1,1): keeps grey grey and luma roughly in place.
+        let m: [Float] = [c + d, d - s, d + s,
+                          d + s, c + d, d - s,
+                          d - s, d + s, c + d]
+        let W = img.width, H = img.height, stride = img.stride
+        img.pixels.withUnsafeMutableBufferPointer { p in
+            for y in 0..<H {
+                var o = y * stride
+                for _ in 0..<W {
+                    let r = Float(p[o]), g = Float(p[o + 1]), b = Float(p[o + 2])
+                    var q = (m[0] * r + m[1] * g + m[2] * b, m[3] * r + m[4] * g + m[5] * b, m[6] * r + m[7] * g + m[8] * b)
+                    let luma = 0.299 * q.0 + 0.587 * q.1 + 0.114 * q.2
+                    q = (luma + (q.0 - luma) * saturation, luma + (q.1 - luma) * saturation, luma + (q.2 - luma) * saturation)
+                    func out(_ v: Float) -> UInt8 { UInt8(min(max(((v - 128) * contrast + 128) * brightness + 0.5, 0), 255)) }
+                    p[o] = out(q.0); p[o + 1] = out(q.1); p[o + 2] = out(q.2)
+                    o += 3
+                }
+            }
+        }
     }
 
     /// The image mirrored left-right.
@@ -316,7 +389,7 @@ public final class MaskHeadTrainer {
         return config.learningRate * Float(0.05 + 0.95 * c)
     }
 
-    func batchInput(_ data: MaskFeatureCache, _ indices: [Int]) -> (Var, [Float], [Float]) {
+    func batchInput(_ data: MaskFeatureCache, _ indices: [Int]) -> (Var, Var?, [Float], [Float]) {
         let B = indices.count
         let x = Var(n: B, c: data.channels, h: data.gridHeight, w: data.gridWidth, zeroed: false)
         var t = [Float](repeating: 0, count: B * data.targetSize), w = [Float](repeating: 0, count: B * data.cells)
@@ -325,17 +398,27 @@ public final class MaskHeadTrainer {
                 (x.data + j * data.featureSize).update(from: f.baseAddress! + i * data.featureSize, count: data.featureSize)
             }
         }
+        var low: Var?
+        if data.lowSize > 0 {
+            let l = Var(n: B, c: data.lowChannels, h: data.lowHeight, w: data.lowWidth, zeroed: false)
+            data.lowFeatures.withUnsafeBufferPointer { f in
+                for (j, i) in indices.enumerated() {
+                    (l.data + j * data.lowSize).update(from: f.baseAddress! + i * data.lowSize, count: data.lowSize)
+                }
+            }
+            low = l
+        }
         for (j, i) in indices.enumerated() {
             for q in 0..<data.targetSize { t[j * data.targetSize + q] = data.targets[i * data.targetSize + q] }
             for q in 0..<data.cells { w[j * data.cells + q] = data.weights[i * data.cells + q] }
         }
-        return (x, t, w)
+        return (x, low, t, w)
     }
 
     func step(_ data: MaskFeatureCache, indices: [Int], learningRate: Float) throws -> Double {
         let tape = Tape(training: true, pool: pool)
-        let (x, t, w) = batchInput(data, indices)
-        let y = try head.forward(TapeBackend(tape: tape), x)
+        let (x, low, t, w) = batchInput(data, indices)
+        let y = try head.forward(TapeBackend(tape: tape), x, low: low)
         let l = t.withUnsafeBufferPointer { tp in
             w.withUnsafeBufferPointer { wp in
                 MaskHeadTrainer.loss(logits: y.data, grad: y.grad, targets: tp.baseAddress!, weights: wp.baseAddress!,
@@ -360,8 +443,8 @@ public final class MaskHeadTrainer {
         for start in stride(from: 0, to: data.count, by: B) {
             let idx = Array(start..<min(start + B, data.count))
             let tape = Tape(training: false, pool: pool)
-            let (x, t, w) = batchInput(data, idx)
-            guard let y = try? head.forward(TapeBackend(tape: tape), x) else { continue }
+            let (x, low, t, w) = batchInput(data, idx)
+            guard let y = try? head.forward(TapeBackend(tape: tape), x, low: low) else { continue }
             lossSum += t.withUnsafeBufferPointer { tp in
                 w.withUnsafeBufferPointer { wp in
                     grad.withUnsafeMutableBufferPointer { gp in
@@ -391,7 +474,7 @@ public final class MaskHeadTrainer {
     public func attachedGraph() throws -> Graph {
         optimizer.swapEMA()
         defer { optimizer.swapEMA() }
-        return try head.attach(to: detector, featureValue: featureValue)
+        return try head.attach(to: detector, featureValue: featureValue, lowValue: lowValue)
     }
 
     // MARK: Checkpoints
@@ -438,8 +521,9 @@ public final class MaskHeadTrainer {
         guard hl <= data.count - pos else { throw bad("truncated header") }
         let h = try JSONDecoder().decode(Header.self, from: data.subdata(in: data.startIndex + pos..<data.startIndex + pos + hl))
         pos += hl
-        guard h.classNames == head.classNames, h.config.hidden == config.hidden else {
-            throw bad("made for classes \(h.classNames) and \(h.config.hidden) hidden channels, this run has \(head.classNames) and \(config.hidden)")
+        guard h.classNames == head.classNames, h.config.hidden == config.hidden,
+              (h.config.lowChannels ?? 0) == (config.lowChannels ?? 0) else {
+            throw bad("made for classes \(h.classNames), \(h.config.hidden) hidden and \(h.config.lowChannels ?? 0) low-level channels, this run has \(head.classNames), \(config.hidden) and \(config.lowChannels ?? 0)")
         }
         let count = try u32()
         var arrays: [[Float]] = []
