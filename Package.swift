@@ -134,7 +134,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         // A firmware emulator written from the protocol spec (raw sockets), for tests and benchmarks.
-        .target(name: "WayCueGlassesTesting", dependencies: ["WayCueCues"]),
+        .target(name: "WayCueGlassesTesting", dependencies: ["WayCueCues", "WayCueCapture"]),
         // Test doubles of the detector for the server's tests and load test (not a model).
         .target(name: "WayCueServerTesting", dependencies: ["WayCueImage", "WayCueDetector"]),
         // Serves the colour-blob test double for scripts/load-test; never a model.

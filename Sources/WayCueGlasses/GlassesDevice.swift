@@ -102,6 +102,8 @@ public struct GlassesCueRecord: Sendable, Hashable, Codable {
     public var interrupts: Bool
     /// Held back because the head was turning fast (not played).
     public var heldBack: Bool
+    /// When it was decided (``MonotonicClock/now()``, seconds).
+    public var decidedAt: Double
     /// The cue itself.
     public var cue: Cue
 }
@@ -246,7 +248,7 @@ public final class GlassesDevice: @unchecked Sendable {
             let hold = turning && cue.kind == .obstacle
             if hold { counters.cuesHeldBack += 1 } else { toPlay.append(cue) }
             cueLog.append(GlassesCueRecord(t: cue.timestamp, kind: cue.kind.rawValue, key: cue.message.key, text: cue.text,
-                                           priority: cue.priority.rawValue, interrupts: cue.interrupts, heldBack: hold, cue: cue))
+                                           priority: cue.priority.rawValue, interrupts: cue.interrupts, heldBack: hold, decidedAt: now, cue: cue))
         }
         if cueLog.count > 2000 { cueLog.removeFirst(cueLog.count - 2000) }
         let rec = recorder

@@ -1,4 +1,5 @@
 import Foundation
+import WayCueCapture
 
 /// The firmware's `/stream.wav` player task, from the protocol spec: the exact GET, the
 /// header limits (3 s in all, 1 s a line), `RIFF....WAVE` within 1 s, the RIFF chunk walk
@@ -22,6 +23,11 @@ public final class StreamWAVReader: @unchecked Sendable {
     private var _sampleRate = 0
     private var _firstSampleAt: Date?
     private var _gapMax = 0.0
+    private var _arrivals: [Double] = []  // MonotonicClock time of each block, by block index
+    private var _blockSamples = 0
+
+    /// Whether the loop reconnects after a failure or a clean end (the firmware: always).
+    public var reconnects = true
 
     /// The local address the requests come from (`nil`: any).
     public let localAddress: String?
@@ -85,6 +91,18 @@ public final class StreamWAVReader: @unchecked Sendable {
     public var sampleRate: Int { lock.withLock { _sampleRate } }
     /// The longest wait for a 20 ms block, seconds.
     public var longestGap: Double { lock.withLock { _gapMax } }
+    /// The samples of the blocks that arrived between two ``MonotonicClock`` times.
+    public func samples(arrivedFrom from: Double, to: Double) -> [Float] {
+        lock.withLock {
+            var out: [Float] = []
+            for (i, t) in _arrivals.enumerated() where t >= from && t <= to {
+                let a = i * _blockSamples, b = min(_samples.count, a + _blockSamples)
+                if a < b { out += _samples[a..<b] }
+            }
+            return out
+        }
+    }
+
     /// Resets the longest gap.
     public func resetGap() { lock.withLock { _gapMax = 0 } }
 
@@ -108,6 +126,7 @@ public final class StreamWAVReader: @unchecked Sendable {
                 fail("\(error)")
             }
             s.close()
+            if !reconnects { lock.withLock { running = false } }
             guard isRunning else { break }
             Thread.sleep(forTimeInterval: headerFailure ? 0.5 : 0.2)
         }
@@ -175,6 +194,8 @@ public final class StreamWAVReader: @unchecked Sendable {
             lock.withLock {
                 _gapMax = max(_gapMax, now.timeIntervalSince(last))
                 _samples += samples
+                _arrivals.append(MonotonicClock.now())
+                _blockSamples = samples.count
                 if _firstSampleAt == nil { _firstSampleAt = now }
             }
             last = now
