@@ -167,9 +167,11 @@ public final class CueAudioPlayer: @unchecked Sendable {
             if !item.started {
                 item.started = true
                 firstSampleDelays.append(now - item.decidedAt)
+                if firstSampleDelays.count > 5000 { firstSampleDelays.removeFirst(1000) }
             }
             if let s = item.speechStart, item.position <= s, s < item.position + min(available, n - filled) {
                 speechDelays.append(now + Double(s - item.position + filled) / Double(sampleRate) - item.decidedAt)
+                if speechDelays.count > 5000 { speechDelays.removeFirst(1000) }
             }
             let take = min(available, n - filled)
             for k in 0..<take { out[filled + k] = item.samples[item.position + k] }

@@ -72,11 +72,12 @@ final class FirmwareUpgradeResponseFixer: ChannelOutboundHandler, RemovableChann
 /// ``FirmwareUpgradeResponseFixer`` in front.
 struct FirmwareCompatibleChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
+    let fix: Bool
     let inner: Inner
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(FirmwareUpgradeResponseFixer(), position: .first)
+            if fix { try channel.pipeline.syncOperations.addHandler(FirmwareUpgradeResponseFixer(), position: .first) }
         }.flatMap {
             inner.setup(channel: channel, logger: logger)
         }

@@ -35,6 +35,10 @@ public struct GlassesConfiguration: Sendable {
     /// half-open socket of a rebooted device). A newer connection from the device closes the
     /// old one at once anyway.
     public var inactivitySeconds = 20.0
+    /// Rewrites the WebSocket upgrade response's `Connection: upgrade` (swift-nio) to the
+    /// `Connection: Upgrade` the firmware's client requires (``FirmwareUpgradeResponseFixer``).
+    /// Off only to show what the firmware would reject.
+    public var firmwareHandshakeFix = true
     /// Makes the detector of a device (called once per device, off the request path).
     public var makeDetector: @Sendable (_ device: String) throws -> any ObjectDetecting
     /// Makes the speech backend (`nil`: earcons only). Called once.

@@ -304,8 +304,8 @@ public final class GlassesDevice: @unchecked Sendable {
         recorder?.microphone(bytes)
     }
 
-    func imu(_ bytes: [UInt8], at now: Double) {
-        guard let sample = IMUSample.parse(bytes) else {
+    func imu(_ sample: IMUSample?, raw bytes: [UInt8], at now: Double) {
+        guard let sample else {
             lock.lock()
             counters.imuBad += 1
             lock.unlock()

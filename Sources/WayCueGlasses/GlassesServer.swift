@@ -113,16 +113,19 @@ public final class GlassesServer: @unchecked Sendable {
     }
 
     private func imuDatagram(_ bytes: [UInt8], from ip: String) {
-        let ok = IMUSample.parse(bytes) != nil
+        let sample = IMUSample.parse(bytes)
         lock.lock()
-        if ok { imuGood += 1 } else { imuBad += 1 }
+        if sample != nil { imuGood += 1 } else { imuBad += 1 }
+        let bad = imuBad
         let known = devices[ip]
         lock.unlock()
-        if !ok && (imuBad < 5 || imuBad % 1000 == 0) {
-            logger.notice("bad IMU datagram from \(ip) (\(bytes.count) bytes); \(imuBad) so far")
+        if sample == nil && (bad <= 5 || bad % 1000 == 0) {
+            logger.notice("bad IMU datagram from \(ip) (\(bytes.count) bytes); \(bad) so far")
         }
-        // Datagrams come from boot on, before any socket: they make the device known.
-        (known ?? device(ip)).imu(bytes, at: MonotonicClock.now())
+        // Good datagrams come from boot on, before any socket: they make the device known.
+        // Garbage from an unknown address is only counted.
+        guard let d = known ?? (sample != nil ? device(ip) : nil) else { return }
+        d.imu(sample, raw: bytes, at: MonotonicClock.now())
     }
 
     /// The device `id`, or the one whose camera connected last; `nil` if unknown.
@@ -146,8 +149,9 @@ public final class GlassesServer: @unchecked Sendable {
         addWebSocketRoutes(wsRouter)
         let wsResponder = wsRouter.buildResponder()
         let ws = WebSocketServerConfiguration(maxFrameSize: 1 << 20, autoPing: .disabled, closeTimeout: .seconds(2))
+        let fix = configuration.firmwareHandshakeFix
         let server = HTTPServerBuilder { responder in
-            FirmwareCompatibleChannel(inner: HTTP1WebSocketUpgradeChannel(
+            FirmwareCompatibleChannel(fix: fix, inner: HTTP1WebSocketUpgradeChannel(
                 responder: responder, webSocketResponder: wsResponder,
                 configuration: .init(http1: .init(), ws: ws)))
         }

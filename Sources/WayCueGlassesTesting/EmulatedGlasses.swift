@@ -64,15 +64,18 @@ public final class EmulatedGlasses: @unchecked Sendable {
     /// When frame `i` was sent (monotonic seconds, `ProcessInfo.systemUptime`).
     public func sendTime(_ i: Int) -> Double? { lock.withLock { _sendTimes[i] } }
 
+    private var epoch = 0  // one per boot: tasks of an earlier boot end even if the device runs again
+
     private var isRunning: Bool { lock.withLock { running } }
+    private func alive(_ e: Int) -> Bool { lock.withLock { running && epoch == e } }
 
     /// Boots: starts the camera, microphone and IMU tasks.
     public func start(camera: Bool = true, microphone: Bool = true, imu: Bool = true) {
-        lock.withLock { running = true }
+        let e = lock.withLock { running = true; epoch += 1; return epoch }
         var list: [Thread] = []
-        if camera { list.append(Thread { [self] in cameraLoop() }) }
-        if microphone { list.append(Thread { [self] in microphoneLoop() }) }
-        if imu { list.append(Thread { [self] in imuLoop() }) }
+        if camera { list.append(Thread { [self] in cameraLoop(e) }) }
+        if microphone { list.append(Thread { [self] in microphoneLoop(e) }) }
+        if imu { list.append(Thread { [self] in imuLoop(e) }) }
         threads = list
         for t in list { t.start() }
     }
@@ -105,9 +108,9 @@ public final class EmulatedGlasses: @unchecked Sendable {
         return abandoned
     }
 
-    private func cameraLoop() {
+    private func cameraLoop(_ e: Int) {
         var i = 0
-        while isRunning {
+        while alive(e) {
             let ws: FirmwareWebSocket
             do { ws = try FirmwareWebSocket(host: host, port: port, path: "/ws/camera", localAddress: localAddress) } catch {
                 lock.withLock { _cameraFailures.append("\(error)") }
@@ -117,7 +120,7 @@ public final class EmulatedGlasses: @unchecked Sendable {
             lock.withLock { camera = ws; _cameraConnects += 1 }
             let start = ProcessInfo.processInfo.systemUptime
             var n = 0
-            sending: while isRunning {
+            sending: while alive(e) {
                 do {
                     for m in try ws.poll() {
                         switch m {
@@ -138,7 +141,7 @@ public final class EmulatedGlasses: @unchecked Sendable {
                         let wait = due - ProcessInfo.processInfo.systemUptime
                         if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                     }
-                    guard isRunning else { break }
+                    guard alive(e) else { break }
                     let t = ProcessInfo.processInfo.systemUptime
                     try ws.sendBinary(jpeg)
                     lock.withLock { _framesSent += 1; _sendTimes[i] = t }
@@ -149,13 +152,14 @@ public final class EmulatedGlasses: @unchecked Sendable {
                 }
             }
             lock.withLock { if camera === ws { camera = nil } }
-            if isRunning { ws.close(); Thread.sleep(forTimeInterval: 1.0) }
+            if alive(e) { ws.close(); Thread.sleep(forTimeInterval: 1.0) }
         }
     }
 
-    private func microphoneLoop() {
+    private func microphoneLoop(_ e: Int) {
         var phase = 0.0
-        while isRunning {
+        let speaker = self.speaker  // this boot's player task
+        while alive(e) {
             let ws: FirmwareWebSocket
             do { ws = try FirmwareWebSocket(host: host, port: port, path: "/ws_audio", localAddress: localAddress) } catch {
                 Thread.sleep(forTimeInterval: 2.0)
@@ -167,7 +171,7 @@ public final class EmulatedGlasses: @unchecked Sendable {
             speaker.start()
             let start = ProcessInfo.processInfo.systemUptime
             var n = 0
-            streaming: while isRunning {
+            streaming: while alive(e) {
                 do {
                     for m in try ws.poll() {
                         if case .text(let t) = m {
@@ -196,16 +200,16 @@ public final class EmulatedGlasses: @unchecked Sendable {
             }
             speaker.stop()  // stopStreamWav(): clears the shared flag only
             lock.withLock { if microphone === ws { microphone = nil } }
-            if isRunning { ws.close(); Thread.sleep(forTimeInterval: 2.0) }
+            if alive(e) { ws.close(); Thread.sleep(forTimeInterval: 2.0) }
         }
     }
 
-    private func imuLoop() {
+    private func imuLoop(_ e: Int) {
         guard let udp = try? UDPSender(host: host, port: imuPort, localAddress: localAddress) else { return }
         var ax = 0.0, ay = 9.807, az = 0.0
         let boot = ProcessInfo.processInfo.systemUptime
         var n = 0
-        while isRunning {
+        while alive(e) {
             let t = ProcessInfo.processInfo.systemUptime - boot
             // A head turning back and forth (yaw about +y) at up to 60 deg/s, EMA on accel.
             ax = 0.8 * ax + 0.2 * 0.05

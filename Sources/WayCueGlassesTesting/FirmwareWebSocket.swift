@@ -74,7 +74,10 @@ public final class FirmwareWebSocket: @unchecked Sendable {
             responseBytes += Array(line.utf8)
             guard line.utf8.count >= 2 else { throw FirmwareFailure("header line shorter than 2 bytes") }
             if line == "\r\n" { break }
-            responseLines.append(String(line.dropLast(line.hasSuffix("\r\n") ? 2 : 1)))
+            // (Bytes, not Characters: "\r\n" is one Character in Swift.)
+            var bytes = Array(line.utf8)
+            while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+            responseLines.append(String(decoding: bytes, as: UTF8.self))
             if responseLines.count == 1, !line.hasPrefix("HTTP/1.1 101") {
                 socket.close()
                 throw FirmwareFailure("status line \(line.trimmingCharacters(in: .newlines)) does not start with HTTP/1.1 101")

@@ -37,11 +37,24 @@ import WayCueImage
         #expect(FirmwareUpgradeResponseFixer.fixed(Array("HTTP/1.1 200 OK\r\nConnection: upgrade\r\n\r\n".utf8)) == nil)
     }
 
+    /// Without the fix, the firmware's client rejects what Hummingbird (swift-nio) sends.
+    @Test func withoutTheFixTheFirmwareClientRejectsTheUpgrade() async throws {
+        let t = try await TestServer.start(speech: false, { $0.firmwareHandshakeFix = false }) { _ in MarkerDetector() }
+        let port = t.port
+        let failure = try await blocking { () -> String? in
+            do { _ = try FirmwareWebSocket(host: "127.0.0.1", port: port, path: "/ws/camera"); return nil } catch {
+                return "\(error)"
+            }
+        }
+        #expect(failure == "no exact 'Connection: Upgrade' header")
+        await t.stop()
+    }
+
     /// The real server's handshake, byte by byte, through the emulator's strict client.
     @Test func serverHandshakeIsAcceptedByTheFirmwareClient() async throws {
         let t = try await TestServer.start(speech: false) { _ in MarkerDetector() }
         for path in ["/ws/camera", "/ws_audio"] {
-            let ws = try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: path)
+            let ws = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: path) }
             let text = String(decoding: ws.responseBytes, as: UTF8.self)
             #expect(text.hasPrefix("HTTP/1.1 101 "))
             #expect(ws.responseLines.contains("Connection: Upgrade"))
@@ -56,12 +69,12 @@ import WayCueImage
     @Test func mirroredFramesAreUnmirroredBeforeDetection() async throws {
         let detector = MarkerDetector()
         let t = try await TestServer.start(speech: false) { _ in detector }
-        let ws = try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera")
+        let ws = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
         let jpeg = try markerJPEG(mirrored: true)
         // Sent mirrored: the marker is in the right half of the bytes on the wire.
         let wire = try Image(jpegData: jpeg)
-        #expect(MarkerDetector().detect(wire).first.map { $0.box.centerX > Float(wire.width) / 2 } == true)
-        for _ in 0..<5 { try ws.sendBinary(jpeg); Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try MarkerDetector().detect(wire).first.map { $0.box.centerX > Float(wire.width) / 2 } == true)
+        for _ in 0..<5 { try ws.sendBinary(jpeg); await sleep(seconds: 0.05) }
         #expect(await t.wait(5) { !detector.sightings.isEmpty })
         let seen = try #require(detector.sightings.first)
         #expect(seen.centerX < Float(seen.width) / 2, "marker seen at x=\(seen.centerX) of \(seen.width)")
@@ -72,7 +85,7 @@ import WayCueImage
     @Test func badFramesAreCountedAndTheServerStaysUp() async throws {
         let detector = MarkerDetector()
         let t = try await TestServer.start(speech: false) { _ in detector }
-        let ws = try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera")
+        let ws = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
         let good = try markerJPEG(mirrored: true)
         try ws.sendBinary(Array("not a jpeg at all".utf8))                   // not JPEG
         try ws.sendBinary(Array(good.prefix(good.count / 2)))                 // truncated
@@ -82,7 +95,7 @@ import WayCueImage
         var corrupt = good
         for i in 200..<min(corrupt.count - 2, 2000) { corrupt[i] = 0x00 }    // markers intact, data garbage
         try ws.sendBinary(corrupt)
-        Thread.sleep(forTimeInterval: 0.2)
+        await sleep(seconds: 0.2)
         try ws.sendBinary(good)
         let device = try #require(await { () async -> GlassesDevice? in
             _ = await t.wait(5) { t.server.allDevices().first?.pipelineStats()?.framesProcessed ?? 0 >= 1 }
@@ -95,9 +108,9 @@ import WayCueImage
         #expect(refused["text"] == 1)
         #expect(device.pipelineStats()?.framesProcessed ?? 0 >= 1)
         // Still serving.
-        let health = try t.get("/api/health")
+        let health = try await blocking { try t.get("/api/health") }
         #expect(health.status.hasPrefix("HTTP/1.1 200") && health.body == Array("OK".utf8))
-        let status = try t.get("/status.json")
+        let status = try await blocking { try t.get("/status.json") }
         #expect(status.status.hasPrefix("HTTP/1.1 200"))
         #expect(String(decoding: status.body, as: UTF8.self).contains("\"too_large\":1"))
         ws.close()
@@ -107,17 +120,17 @@ import WayCueImage
     @Test func newestCameraConnectionWins() async throws {
         let detector = MarkerDetector()
         let t = try await TestServer.start(speech: false) { _ in detector }
-        let old = try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera")
+        let old = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
         try old.sendBinary(try markerJPEG(mirrored: true))
         // The old socket is left open (half-open after a reboot): the new one is accepted anyway.
-        let new = try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera")
+        let new = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
         try new.sendBinary(try markerJPEG(mirrored: true))
         // The old one is closed by the server (close frame, then end of stream).
         var closed = false
         let deadline = Date().addingTimeInterval(3)
         while Date() < deadline && !closed {
             do { closed = try old.poll().contains(.closed) } catch { closed = true }
-            Thread.sleep(forTimeInterval: 0.02)
+            await sleep(seconds: 0.02)
         }
         #expect(closed)
         let d = try #require(t.server.allDevices().first)
@@ -239,7 +252,7 @@ import WayCueImage
         for g in garbage { udp.send(g) }
         for i in 0..<20 {
             udp.send(Array("{\"ts\":\(1000 + 20 * i),\"temp_c\":31.50,\"accel\":{\"x\":0.012,\"y\":9.807,\"z\":-0.031},\"gyro\":{\"x\":0.271,\"y\":150.000,\"z\":0.105}}".utf8))
-            Thread.sleep(forTimeInterval: 0.02)
+            await sleep(seconds: 0.02)
         }
         // Empty datagrams are not delivered by every stack; the five others must be counted.
         #expect(await t.wait(3) { t.server.imuCounts().good == 20 && t.server.imuCounts().bad >= 5 })
@@ -252,7 +265,7 @@ import WayCueImage
         let collision = Cue(timestamp: 1, kind: .collision, priority: .imminent, message: CueMessage("collision"), text: "stop",
                             speech: "", pan: 0, urgency: 1, earcon: .alert, interrupts: true)
         udp.send(Array("{\"ts\":2000,\"temp_c\":31.50,\"accel\":{\"x\":0.0,\"y\":9.8,\"z\":0.0},\"gyro\":{\"x\":0.0,\"y\":150.0,\"z\":0.0}}".utf8))
-        Thread.sleep(forTimeInterval: 0.05)
+        await sleep(seconds: 0.05)
         d.deliver([obstacle, collision], at: MonotonicClock.now())
         #expect(d.deviceCounters().cuesHeldBack == 1)
         #expect(d.cues().filter(\.heldBack).map(\.key) == ["obstacle"])
@@ -268,7 +281,7 @@ import WayCueImage
         let glasses = EmulatedGlasses(host: "127.0.0.1", port: t.port, imuPort: t.imuPort, fps: 10) { _ in jpeg }
         glasses.start()
         #expect(await t.wait(5) { (t.server.allDevices().first?.pipelineStats()?.framesProcessed ?? 0) >= 5
-            && glasses.speaker.samples.count > 8000 })
+            && glasses.speaker.samples.count > 8000 }, "camera failures: \(glasses.cameraFailures.prefix(3)), speaker: \(glasses.speaker.failures.prefix(3))")
         let d = try #require(t.server.allDevices().first)
         let processedBefore = d.pipelineStats()?.framesProcessed ?? 0
         let abandoned = glasses.reboot()
@@ -286,3 +299,49 @@ import WayCueImage
     }
 }
 
+
+/// The status page in a real headless browser (Chromium): its script runs, reads
+/// `/status.json` and shows the device, its counters and the newest frame; nothing is loaded
+/// from outside WayCue.
+@Suite(.serialized) struct GlassesStatusPageTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: chromium != nil, "no Chromium installed (/usr/bin/chromium)"))
+    func statusPageRendersInAHeadlessBrowser() async throws {
+        let detector = MarkerDetector()
+        let t = try await TestServer.start(speech: false) { _ in detector }
+        let ws = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
+        for _ in 0..<3 { try ws.sendBinary(try markerJPEG(mirrored: true)); await sleep(seconds: 0.1) }
+        #expect(await t.wait(5) { t.server.allDevices().first?.annotatedJPEG() != nil })
+        let page = try await blocking { try t.get("/") }
+        let html = String(decoding: page.body, as: UTF8.self)
+        #expect(!html.contains("http://") && !html.contains("https://"), "the page loads nothing from elsewhere")
+        let frame = try await blocking { try t.get("/frame.jpg?device=127.0.0.1") }
+        #expect(frame.status.hasPrefix("HTTP/1.1 200") && frame.body.starts(with: [0xFF, 0xD8]))
+
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("waycue-chromium-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let url = "http://127.0.0.1:\(t.port)/"
+        let data = try await blocking { () throws -> Data in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.chromium!)
+            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                                 "--virtual-time-budget=5000", "--dump-dom", url]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data
+        }
+        let dom = String(decoding: data, as: UTF8.self)
+        #expect(dom.contains("127.0.0.1"), "device not shown: \(dom.prefix(400))")
+        #expect(dom.contains("frames/s"))
+        #expect(dom.contains("/frame.jpg?device=127.0.0.1"))
+        #expect(dom.contains("speech: earcons only"))
+        ws.close()
+        await t.stop()
+    }
+}

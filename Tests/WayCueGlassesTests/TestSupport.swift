@@ -120,3 +120,18 @@ func rms(_ s: ArraySlice<Float>) -> Double {
     guard !s.isEmpty else { return 0 }
     return (s.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(s.count)).squareRoot()
 }
+
+/// Blocks the calling thread (the emulator is thread-based, like the firmware's tasks).
+func pause(_ seconds: Double) { Thread.sleep(forTimeInterval: seconds) }
+
+/// Runs blocking socket work on a thread of its own, never on Swift's cooperative pool (which
+/// the server under test needs: a blocked pool would stall its handshakes and its stream clock).
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        let t = Thread { c.resume(with: Result { try body() }) }
+        t.start()
+    }
+}
+
+/// Sleeps without holding a pool thread.
+func sleep(seconds: Double) async { try? await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
