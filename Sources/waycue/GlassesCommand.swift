@@ -34,7 +34,7 @@ struct GlassesCommand: AsyncParsableCommand {
     var imuPort = 12345
     @Option(help: "Address to bind (0.0.0.0: every interface).")
     var host = "0.0.0.0"
-    @Option(help: "Firmware profile giving the detector input size and threads (see `waycue profile list`).")
+    @Option(help: "Firmware profile of the board: detector input size, threads and detections/s (also sent to the glasses as SET:FPS); see `waycue profile list`.")
     var profile: String?
     @Option(help: "Language of the cues: en or zh.")
     var language = "en"
@@ -59,15 +59,16 @@ struct GlassesCommand: AsyncParsableCommand {
         var inputSize = 320
         var detectionFPS: Double?
         var cameraFPS: Int?
-        var geometry = GlassesConfiguration.glassesCamera
+        let geometry = GlassesConfiguration.glassesCamera
         if let profile {
             do {
                 let config = PipelineConfig(profile: try lookup.catalog.load(profile))
                 threads = max(1, config.detector.threads)
                 inputSize = config.detector.inputSize
                 if config.detector.detectionFPS > 0 { detectionFPS = Double(config.detector.detectionFPS) }
-                if config.camera.fps > 0 { cameraFPS = min(60, max(5, config.camera.fps)) }
-                geometry = config.geometry
+                // The glasses' camera is on the head whatever the board: keep its geometry, and ask
+                // the firmware for no more frames than the board detects (`SET:FPS`).
+                if config.detector.detectionFPS > 0 { cameraFPS = min(60, max(5, config.detector.detectionFPS)) }
             } catch {
                 FileHandle.standardError.write(Data("waycue glasses: profile \(profile): \(error)\n".utf8))
                 throw ExitCode(65)
