@@ -272,6 +272,32 @@ import WayCueImage
         await t.stop()
     }
 
+    /// `--record`: camera as sent, microphone as a WAV, IMU lines and cue lines, per device.
+    @Test func recordWritesCameraMicrophoneAndIMU() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("waycue-glasses-rec-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let t = try await TestServer.start(speech: false, { $0.recordDirectory = dir }) { _ in MarkerDetector() }
+        let jpeg = try markerJPEG(mirrored: true, width: 320, height: 240)
+        let glasses = EmulatedGlasses(host: "127.0.0.1", port: t.port, imuPort: t.imuPort, fps: 10) { _ in jpeg }
+        glasses.start()
+        #expect(await t.wait(5) { glasses.sent.micFrames >= 50 && glasses.sent.frames >= 10 })
+        glasses.stop()
+        await t.stop()
+        #expect(glasses.serverTexts.contains("OK:STARTED"))
+        let sub = try #require(try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil).first)
+        let mic = try Data(contentsOf: sub.appendingPathComponent("mic.wav"))
+        let audio = try MonoAudio(wav: mic, source: "mic.wav")
+        #expect(audio.sampleRate == 16_000)
+        #expect(audio.samples.count >= 50 * 320 && audio.samples.count % 320 == 0)
+        #expect(rms(audio.samples[...]) > 0.01)
+        let mjpeg = try Data(contentsOf: sub.appendingPathComponent("camera.mjpeg"))
+        #expect(mjpeg.count >= 10 * jpeg.count && mjpeg.starts(with: jpeg))
+        let imu = try String(contentsOf: sub.appendingPathComponent("imu.jsonl"), encoding: .utf8)
+        #expect(imu.split(separator: "\n").count >= 20)
+        #expect(imu.split(separator: "\n").allSatisfy { IMUSample.parse(Array($0.utf8)) != nil })
+    }
+
     /// A power cycle: the old sockets stay half-open, the new ones get frames through and sound
     /// on the speaker within 2 s.
     @Test func rebootGetsFramesAndSoundWithinTwoSeconds() async throws {
