@@ -47,8 +47,12 @@ public final class CueAudioPlayer: @unchecked Sendable {
     public let sampleRate: Int
     /// Samples per 20 ms chunk.
     public var chunkSamples: Int { sampleRate / 50 }
-    /// Queued cues older than this when their turn comes are dropped (seconds).
+    /// Queued safety cues (collision, signal, system) older than this when their turn comes
+    /// are dropped (seconds).
     public var staleSeconds = 4.0
+    /// Queued guidance cues (obstacles, paving, crosswalk) older than this when their turn
+    /// comes are dropped: a clock position or distance heard seconds late misleads.
+    public var staleGuidanceSeconds = 1.5
     private let lock = NSLock()
     private var queue: [Item] = []
     private var current: Item?
@@ -149,7 +153,8 @@ public final class CueAudioPlayer: @unchecked Sendable {
         defer { lock.unlock() }
         while filled < n {
             if current == nil {
-                while let first = queue.first, now - first.decidedAt > staleSeconds {
+                while let first = queue.first,
+                      now - first.decidedAt > (first.cue.priority >= .system ? staleSeconds : staleGuidanceSeconds) {
                     queue.removeFirst()
                     dropped += 1
                 }
