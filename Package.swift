@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "WayCueWalkDemo", targets: ["WayCueWalkDemo"]),
         .library(name: "WayCueServer", targets: ["WayCueServer"]),
         .library(name: "WayCueServerTesting", targets: ["WayCueServerTesting"]),
+        .library(name: "WayCueGlasses", targets: ["WayCueGlasses"]),
+        .library(name: "WayCueGlassesTesting", targets: ["WayCueGlassesTesting"]),
         .library(name: "WayCueONNX", targets: ["WayCueONNX"]),
         .library(name: "WayCueLabeling", targets: ["WayCueLabeling"]),
         .library(name: "WayCueLabelServer", targets: ["WayCueLabelServer"]),
@@ -120,6 +122,19 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("openapi.yaml")]),
+        // The local backend of the open ESP32 guidance glasses' stock firmware (`waycue glasses`):
+        // camera and microphone WebSockets, the /stream.wav speaker stream, UDP IMU, status page.
+        .target(
+            name: "WayCueGlasses",
+            dependencies: [
+                "WayCueImage", "WayCueCapture", "WayCueDetector", "WayCueCues", "WayCuePipeline",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
+        // A firmware emulator written from the protocol spec (raw sockets), for tests and benchmarks.
+        .target(name: "WayCueGlassesTesting", dependencies: ["WayCueCues", "WayCueCapture"]),
         // Test doubles of the detector for the server's tests and load test (not a model).
         .target(name: "WayCueServerTesting", dependencies: ["WayCueImage", "WayCueDetector"]),
         // Serves the colour-blob test double for scripts/load-test; never a model.
@@ -141,6 +156,7 @@ let package = Package(
                 "WayCueImage", "WayCueNN", "WayCueDetector", "WayCueCapture", "WayCueCues",
                 "WayCueSynth", "WayCueTraining", "WayCueProfiles", "CWayCueAllocCounter", "WayCuePipeline",
                 "WayCueWalkDemo", "WayCueServer", "WayCueONNX", "WayCueLabeling", "WayCueLabelServer",
+                "WayCueGlasses", "WayCueGlassesTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -173,6 +189,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+            ]),
+        .testTarget(
+            name: "WayCueGlassesTests",
+            dependencies: [
+                "WayCueGlasses", "WayCueGlassesTesting", "WayCueWalkDemo", "WayCueSynth", "WayCuePipeline",
+                "WayCueCues", "WayCueImage", "WayCueDetector", "WayCueCapture",
             ]),
         .testTarget(
             name: "WayCueONNXTests", dependencies: ["WayCueONNX", "WayCueNN", "WayCueDetector", "WayCueImage"],

@@ -15,6 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchTrainCommand.self,
             BenchDetectorCommand.self,
             PipelineBenchCommand.self,
+            GlassesBenchCommand.self,
         ]
     )
 }

@@ -18,6 +18,7 @@ struct WayCueCommand: AsyncParsableCommand {
         version: WayCueVersion.string,
         subcommands: [
             BenchCommand.self,
+            GlassesCommand.self,
             ProfileCommand.self,
             DatasetCommand.self,
             EvalCommand.self,
