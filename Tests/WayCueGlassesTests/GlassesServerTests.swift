@@ -195,6 +195,48 @@ import WayCueImage
         await t.stop()
     }
 
+    /// The firmware's player race (spec section 5, Q3): after an audio reconnect two player
+    /// tasks run, each reconnecting 200 ms after its stream ends, so they keep taking the
+    /// stream from each other. The server must feed one at a time (both share one I2S output:
+    /// two fed streams would garble), and a cue must still be heard.
+    @Test func doubleReaderRaceFeedsOneStreamAtATime() async throws {
+        let t = try await TestServer.start(speech: false) { _ in MarkerDetector() }
+        let a = StreamWAVReader(host: "127.0.0.1", port: t.port), b = StreamWAVReader(host: "127.0.0.1", port: t.port)
+        a.start()
+        try await Task.sleep(for: .milliseconds(300))
+        b.start()
+        try await Task.sleep(for: .seconds(1))
+        let device = try #require(t.server.allDevices().first)
+        let cueAt = MonotonicClock.now()
+        let cue = Cue(timestamp: 1, kind: .obstacle, priority: .obstacle, message: CueMessage("obstacle", ["class": "pole"]),
+                      text: "pole ahead", speech: "pole ahead", pan: 0, urgency: 0.5, earcon: .beep)
+        device.deliver([cue], at: cueAt)
+        try await Task.sleep(for: .seconds(3))
+        let end = MonotonicClock.now()
+        a.stop(); b.stop()
+        // The race happened: each reader was cut off and came back several times.
+        #expect(a.gets.count + b.gets.count >= 6, "GETs \(a.gets.count) + \(b.gets.count)")
+        #expect(a.cleanEnds >= 2 && b.cleanEnds >= 2, "clean ends \(a.cleanEnds), \(b.cleanEnds)")
+        #expect(a.timeouts == 0 && b.timeouts == 0)
+        #expect(device.stream.replaced >= 4)
+        // One stream fed at a time: in 40 ms windows, blocks reach both readers only around a
+        // hand-over (a block or two in flight), never for long.
+        var both = 0, any = 0
+        var w = cueAt - 1
+        while w + 0.04 <= end {
+            let x = !a.samples(arrivedFrom: w, to: w + 0.04).isEmpty, y = !b.samples(arrivedFrom: w, to: w + 0.04).isEmpty
+            if x || y { any += 1 }
+            if x && y { both += 1 }
+            w += 0.04
+        }
+        #expect(any > 50)
+        #expect(Double(both) <= 0.25 * Double(any), "\(both) of \(any) windows fed both streams")
+        // The cue's sound reached the device on whichever stream was current.
+        let heard = a.samples(arrivedFrom: cueAt, to: end) + b.samples(arrivedFrom: cueAt, to: end)
+        #expect(rms(heard[...]) > 0.01, "rms after the cue \(rms(heard[...]))")
+        await t.stop()
+    }
+
     /// A cue becomes sound on the open stream (earcon, then espeak-ng speech when installed).
     @Test func cueAudioAppearsOnTheStream() async throws {
         let t = try await TestServer.start { _ in MarkerDetector() }
