@@ -98,19 +98,19 @@ import WayCueNN
         img.setPixel(x: 1, y: 0, color: PixelColor(red: 100, green: 100, blue: 100))
         img.setPixel(x: 2, y: 0, color: PixelColor(red: 20, green: 180, blue: 40))
         var same = img
-        MaskHeadTrainer.jitterColours(&same, hueDegrees: 0, saturation: 1, brightness: 1, contrast: 1)
+        Augmenter.jitterColours(&same, hueDegrees: 0, saturation: 1, brightness: 1, contrast: 1)
         for (a, b) in zip(same.pixels, img.pixels) { #expect(abs(Int(a) - Int(b)) <= 1) }
         var turned = img
-        MaskHeadTrainer.jitterColours(&turned, hueDegrees: 120, saturation: 1, brightness: 1, contrast: 1)
+        Augmenter.jitterColours(&turned, hueDegrees: 120, saturation: 1, brightness: 1, contrast: 1)
         // Red turns green, grey stays grey.
         #expect(turned.pixels[1] > turned.pixels[0] && turned.pixels[1] > turned.pixels[2])
         for ch in 3..<6 { #expect(abs(Int(turned.pixels[ch]) - 100) <= 1) }
         var grey = img
-        MaskHeadTrainer.jitterColours(&grey, hueDegrees: 0, saturation: 0, brightness: 1, contrast: 1)
+        Augmenter.jitterColours(&grey, hueDegrees: 0, saturation: 0, brightness: 1, contrast: 1)
         #expect(grey.pixels[0] == grey.pixels[1] && grey.pixels[1] == grey.pixels[2])
         // Brightness clamps, never wraps.
         var bright = img
-        MaskHeadTrainer.jitterColours(&bright, hueDegrees: 0, saturation: 1, brightness: 3, contrast: 1)
+        Augmenter.jitterColours(&bright, hueDegrees: 0, saturation: 1, brightness: 3, contrast: 1)
         #expect(bright.pixels[0] == 255 && bright.pixels[7] == 255)
     }
 

@@ -249,20 +249,35 @@ public struct Augmenter: Sendable {
     }
 
     func colourJitter(_ img: inout Image, saturation: Float, brightness: Float, contrast: Float) {
-        if saturation == 1 && brightness == 1 && contrast == 1 { return }
+        Self.jitterColours(&img, hueDegrees: 0, saturation: saturation, brightness: brightness, contrast: contrast)
+    }
+
+    /// Rotates hues about the grey axis by `hueDegrees`, then scales saturation (towards the
+    /// pixel's luma), contrast (about mid-grey) and brightness; RGB images only.
+    /// The detector's augmentation uses it with `hueDegrees` 0 (``colourJitter(_:saturation:brightness:contrast:)``),
+    /// the mask head's training with a hue turn as well.
+    static func jitterColours(_ img: inout Image, hueDegrees: Float, saturation: Float, brightness: Float, contrast: Float) {
+        guard img.format.bytesPerPixel == 3 else { return }
+        if hueDegrees == 0 && saturation == 1 && brightness == 1 && contrast == 1 { return }
+        let a = hueDegrees * .pi / 180, c = cosf(a), s = sinf(a) / Float(3).squareRoot()
+        let d = (1 - c) / 3
+        // Rotation about (1,1,1): keeps grey grey and luma roughly in place.
+        let m: [Float] = [c + d, d - s, d + s,
+                          d + s, c + d, d - s,
+                          d - s, d + s, c + d]
+        let W = img.width, H = img.height, stride = img.stride
         img.pixels.withUnsafeMutableBufferPointer { p in
-            var i = 0
-            while i + 2 < p.count {
-                let r = Float(p[i]), g = Float(p[i + 1]), b = Float(p[i + 2])
-                let grey = 0.299 * r + 0.587 * g + 0.114 * b
-                for ch in 0..<3 {
-                    var v = Float(p[i + ch])
-                    v = grey + (v - grey) * saturation
-                    v = (v - 128) * contrast + 128
-                    v *= brightness
-                    p[i + ch] = UInt8(min(max(v + 0.5, 0), 255))
+            for y in 0..<H {
+                var o = y * stride
+                for _ in 0..<W {
+                    let r = Float(p[o]), g = Float(p[o + 1]), b = Float(p[o + 2])
+                    var q = (m[0] * r + m[1] * g + m[2] * b, m[3] * r + m[4] * g + m[5] * b, m[6] * r + m[7] * g + m[8] * b)
+                    let luma = 0.299 * q.0 + 0.587 * q.1 + 0.114 * q.2
+                    q = (luma + (q.0 - luma) * saturation, luma + (q.1 - luma) * saturation, luma + (q.2 - luma) * saturation)
+                    func out(_ v: Float) -> UInt8 { UInt8(min(max(((v - 128) * contrast + 128) * brightness + 0.5, 0), 255)) }
+                    p[o] = out(q.0); p[o + 1] = out(q.1); p[o + 2] = out(q.2)
+                    o += 3
                 }
-                i += 3
             }
         }
     }

@@ -198,7 +198,7 @@ public final class MaskHeadTrainer {
                 }
                 if flip { (img, m) = (MaskHeadTrainer.mirrored(img), MaskHeadTrainer.mirrored(m, width: mw, height: mh)) }
                 if v >= 1, config.colourJitter == true {
-                    MaskHeadTrainer.jitterColours(&img, hueDegrees: rng.nextFloat(in: -40...40),
+                    Augmenter.jitterColours(&img, hueDegrees: rng.nextFloat(in: -40...40),
                                                   saturation: rng.nextFloat(in: 0.4...1.4),
                                                   brightness: rng.nextFloat(in: 0.75...1.25),
                                                   contrast: rng.nextFloat(in: 0.8...1.2))
@@ -219,33 +219,6 @@ public final class MaskHeadTrainer {
             }
         }
         return cache
-    }
-
-    /// Rotates hues about the grey axis by `hueDegrees`, then scales saturation (towards the
-    /// pixel's luma), contrast (about mid-grey) and brightness; RGB images only.
-    static func jitterColours(_ img: inout Image, hueDegrees: Float, saturation: Float, brightness: Float, contrast: Float) {
-        guard img.format.bytesPerPixel == 3 else { return }
-        let a = hueDegrees * .pi / 180, c = cosf(a), s = sinf(a) / Float(3).squareRoot()
-        let d = (1 - c) / 3
-        // Rotation about (1,1,1): keeps grey grey and luma roughly in place.
-        let m: [Float] = [c + d, d - s, d + s,
-                          d + s, c + d, d - s,
-                          d - s, d + s, c + d]
-        let W = img.width, H = img.height, stride = img.stride
-        img.pixels.withUnsafeMutableBufferPointer { p in
-            for y in 0..<H {
-                var o = y * stride
-                for _ in 0..<W {
-                    let r = Float(p[o]), g = Float(p[o + 1]), b = Float(p[o + 2])
-                    var q = (m[0] * r + m[1] * g + m[2] * b, m[3] * r + m[4] * g + m[5] * b, m[6] * r + m[7] * g + m[8] * b)
-                    let luma = 0.299 * q.0 + 0.587 * q.1 + 0.114 * q.2
-                    q = (luma + (q.0 - luma) * saturation, luma + (q.1 - luma) * saturation, luma + (q.2 - luma) * saturation)
-                    func out(_ v: Float) -> UInt8 { UInt8(min(max(((v - 128) * contrast + 128) * brightness + 0.5, 0), 255)) }
-                    p[o] = out(q.0); p[o + 1] = out(q.1); p[o + 2] = out(q.2)
-                    o += 3
-                }
-            }
-        }
     }
 
     /// The image mirrored left-right.
