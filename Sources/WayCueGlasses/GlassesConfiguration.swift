@@ -35,6 +35,11 @@ public struct GlassesConfiguration: Sendable {
     /// half-open socket of a rebooted device). A newer connection from the device closes the
     /// old one at once anyway.
     public var inactivitySeconds = 20.0
+    /// Seconds a `/stream.wav` chunk may wait to be written (the reader stopped reading and
+    /// the socket's buffers are full) before the response is ended and its connection closed,
+    /// so a reader that never reads holds no task or socket for ever. A reader that reads gets
+    /// each 20 ms chunk at once.
+    public var streamStallSeconds = 5.0
     /// Rewrites the WebSocket upgrade response's `Connection: upgrade` (swift-nio) to the
     /// `Connection: Upgrade` the firmware's client requires (``FirmwareUpgradeResponseFixer``).
     /// Off only to show what the firmware would reject.
@@ -70,6 +75,7 @@ public struct GlassesConfiguration: Sendable {
             throw .invalid("stream sample rate \(streamSampleRate): the firmware accepts 8000, 12000 or 16000")
         }
         guard (0...65535).contains(port), (0...65535).contains(imuPort) else { throw .invalid("ports must be 0...65535") }
+        guard inactivitySeconds > 0, streamStallSeconds > 0 else { throw .invalid("time-outs must be positive") }
         if let f = cameraFPS, !(0...60).contains(f) { throw .invalid("camera FPS \(f): expected 0...60") }
         if let q = cameraQuality, !(5...40).contains(q) { throw .invalid("camera quality \(q): expected 5...40") }
         do { try pipeline.validate() } catch { throw .invalid("\(error)") }

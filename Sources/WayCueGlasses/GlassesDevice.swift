@@ -145,6 +145,8 @@ public final class GlassesDevice: @unchecked Sendable {
 
     /// Counters of one device (also in `/status.json`).
     public struct DeviceCounters: Sendable, Hashable, Codable {
+        /// Binary messages (JPEG frames, good or not) on the camera socket.
+        public var cameraFrames = 0
         /// Text messages on the camera socket (`SNAP:BEGIN`/`SNAP:END` included).
         public var cameraTexts = 0
         /// Camera sockets that ended with an error (protocol errors, over-size frames).
@@ -161,6 +163,14 @@ public final class GlassesDevice: @unchecked Sendable {
         public var streamChunks = 0
         /// Chunks written more than 100 ms late (the writer fell behind its clock).
         public var streamLateChunks = 0
+        /// `/stream.wav` responses ended because the reader stopped reading: no chunk could be
+        /// written for ``GlassesConfiguration/streamStallSeconds`` (the connection is closed).
+        public var streamStalls = 0
+        /// Camera sockets closed after ``GlassesConfiguration/inactivitySeconds`` without a whole
+        /// message (a half-open socket, or one that stalled mid-frame).
+        public var cameraTimeouts = 0
+        /// Microphone sockets closed the same way.
+        public var micTimeouts = 0
         /// Cues held back while the head turned fast.
         public var cuesHeldBack = 0
         /// IMU datagrams that did not parse.
@@ -260,6 +270,9 @@ public final class GlassesDevice: @unchecked Sendable {
     // MARK: Camera, microphone, IMU input
 
     func cameraBinary(_ bytes: [UInt8], receivedAt: Double) {
+        lock.lock()
+        counters.cameraFrames += 1
+        lock.unlock()
         recorder?.camera(bytes)
         if let problem = source.offer(bytes, receivedAt: receivedAt) {
             logger.notice("device \(id): camera frame refused (\(problem.rawValue), \(bytes.count) bytes)")
@@ -280,6 +293,24 @@ public final class GlassesDevice: @unchecked Sendable {
     func cameraError() {
         lock.lock()
         counters.cameraErrors += 1
+        lock.unlock()
+    }
+
+    func cameraTimedOut() {
+        lock.lock()
+        counters.cameraTimeouts += 1
+        lock.unlock()
+    }
+
+    func microphoneTimedOut() {
+        lock.lock()
+        counters.micTimeouts += 1
+        lock.unlock()
+    }
+
+    func streamStalled() {
+        lock.lock()
+        counters.streamStalls += 1
         lock.unlock()
     }
 

@@ -16,11 +16,14 @@ public struct GlassesRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<Self>
     /// The peer's IP address (`"unknown"` when the channel has none).
     public let remoteIP: String
+    /// The connection's channel (socket options of `/stream.wav`).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         remoteIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        channel = source.channel
     }
 }
 
@@ -205,28 +208,67 @@ public final class GlassesServer: @unchecked Sendable {
             d.streamRequested()
             let (generation, replaced) = d.stream.attach()
             let rate = configuration.streamSampleRate
+            let stallSeconds = configuration.streamStallSeconds
             let log = logger
+            // A small kernel send buffer (one second of 16 kHz audio; Linux doubles it): a reader
+            // that reads takes each chunk at once anyway, and one that stops reading is found in
+            // seconds rather than after megabytes of autotuned buffer.
+            _ = context.channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: 32_768)
             return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { writer in
                 defer { d.stream.detach(generation) }
-                try await writer.write(ByteBuffer(bytes: WAVStream.header(sampleRate: rate)))
-                // One chunk per 20 ms of the clock, starting 60 ms ahead (the device buffers
-                // about 180 ms): never a burst, never a gap.
-                let clock = ContinuousClock()
-                let period = Duration.milliseconds(20)
-                var due = clock.now - .milliseconds(60)
-                while !replaced.isFired && !Task.isCancelled {
-                    let samples = d.audio.nextChunk()
-                    try await writer.write(ByteBuffer(bytes: WAVStream.pcm16(samples[...])))
-                    let now = clock.now
-                    let late = now - due > .milliseconds(100)
-                    d.streamChunkWritten(late: late)
-                    due += period
-                    if now - due > .milliseconds(200) { due = now }  // fell far behind: resync, no burst
-                    try? await Task.sleep(until: due, tolerance: .milliseconds(2), clock: clock)
+                // The writing loop runs as a child task beside a stall watch: when the reader
+                // stops reading, a write waits for ever once the socket's buffers are full; the
+                // watch then cancels it (NIO's writer throws on cancellation) and the response
+                // ends with an error, which closes the connection.
+                let box = BodyWriterBox(writer)
+                let progress = InactivityWatchdog(seconds: stallSeconds)
+                do {
+                    try await withThrowingTaskGroup(of: Bool.self) { group in
+                        group.addTask {
+                            try await Self.writeStream(to: box, device: d, sampleRate: rate, replaced: replaced, progress: progress)
+                            return true
+                        }
+                        group.addTask {
+                            await progress.run()
+                            return false
+                        }
+                        let finished = try await group.next() ?? true
+                        group.cancelAll()
+                        if !finished { throw StreamStall() }
+                    }
+                } catch is StreamStall {
+                    d.streamStalled()
+                    log.warning("device \(d.id): /stream.wav reader stopped reading (no chunk written for \(stallSeconds) s); closing that connection")
+                    throw StreamStall()
                 }
+                writer = box.writer
                 log.info("device \(d.id): /stream.wav replaced by a newer request; ending the older one")
                 try await writer.finish(nil)
             })
+        }
+    }
+
+    /// Writes the WAV header, then one chunk per 20 ms of the clock until `replaced` fires,
+    /// poking `progress` after each completed write.
+    private static func writeStream(to box: BodyWriterBox, device d: GlassesDevice, sampleRate rate: Int,
+                                    replaced: ReplacementSignal, progress: InactivityWatchdog) async throws {
+        try await box.writer.write(ByteBuffer(bytes: WAVStream.header(sampleRate: rate)))
+        progress.poke()
+        // One chunk per 20 ms of the clock, starting 60 ms ahead (the device buffers about
+        // 180 ms): never a burst, never a gap.
+        let clock = ContinuousClock()
+        let period = Duration.milliseconds(20)
+        var due = clock.now - .milliseconds(60)
+        while !replaced.isFired && !Task.isCancelled {
+            let samples = d.audio.nextChunk()
+            try await box.writer.write(ByteBuffer(bytes: WAVStream.pcm16(samples[...])))
+            progress.poke()
+            let now = clock.now
+            let late = now - due > .milliseconds(100)
+            d.streamChunkWritten(late: late)
+            due += period
+            if now - due > .milliseconds(200) { due = now }  // fell far behind: resync, no burst
+            try? await Task.sleep(until: due, tolerance: .milliseconds(2), clock: clock)
         }
     }
 
@@ -242,7 +284,7 @@ public final class GlassesServer: @unchecked Sendable {
             if let q = configuration.cameraQuality { try? await outbound.write(.text("SET:QUALITY=\(q)")) }
             if let f = configuration.cameraFPS { try? await outbound.write(.text("SET:FPS=\(f)")) }
             let watchdog = InactivityWatchdog(seconds: inactivity)
-            await Self.untilReplaced(replaced, watchdog: watchdog) {
+            let end = await Self.untilReplaced(replaced, watchdog: watchdog) {
                 do {
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         watchdog.poke()
@@ -253,10 +295,16 @@ public final class GlassesServer: @unchecked Sendable {
                             d.cameraText(text)
                         }
                     }
-                } catch {
+                } catch where !Task.isCancelled {
                     d.cameraError()
                     self.logger.notice("device \(d.id): camera socket error: \(error)")
+                } catch {
+                    // Cancelled: replaced by a newer connection, or closed for inactivity.
                 }
+            }
+            if end == .inactive {
+                d.cameraTimedOut()
+                logger.notice("device \(d.id): camera socket silent for \(inactivity) s (half-open, or stalled mid-frame); closed")
             }
         })
         router.ws("/ws_audio", shouldUpgrade: { _, _ in .upgrade([:]) }, onUpgrade: { [self] inbound, outbound, context in
@@ -264,7 +312,7 @@ public final class GlassesServer: @unchecked Sendable {
             let (generation, replaced) = d.microphone.attach()
             defer { d.microphone.detach(generation) }
             let watchdog = InactivityWatchdog(seconds: inactivity)
-            await Self.untilReplaced(replaced, watchdog: watchdog) {
+            let end = await Self.untilReplaced(replaced, watchdog: watchdog) {
                 do {
                     for try await message in inbound.messages(maxSize: 1 << 16) {
                         watchdog.poke()
@@ -275,24 +323,36 @@ public final class GlassesServer: @unchecked Sendable {
                             if let reply = d.microphoneText(text) { try await outbound.write(.text(reply)) }
                         }
                     }
-                } catch {
+                } catch where !Task.isCancelled {
                     self.logger.notice("device \(d.id): microphone socket error: \(error)")
+                } catch {
+                    // Cancelled: replaced by a newer connection, or closed for inactivity.
                 }
+            }
+            if end == .inactive {
+                d.microphoneTimedOut()
+                logger.notice("device \(d.id): microphone socket silent for \(inactivity) s; closed")
             }
         })
     }
 
+    /// Why a socket's read loop ended.
+    enum SocketEnd: Sendable { case closed, replaced, inactive }
+
     /// Runs `body` (the socket's read loop) until it ends, the connection is replaced by a
-    /// newer one from the same device, or nothing arrives for the watchdog's seconds.
+    /// newer one from the same device, or nothing arrives for the watchdog's seconds; returns
+    /// which came first.
+    @discardableResult
     static func untilReplaced(_ replaced: ReplacementSignal, watchdog: InactivityWatchdog,
-                              _ body: @escaping @Sendable () async -> Void) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await body() }
-            group.addTask { await replaced.wait() }
-            group.addTask { await watchdog.run(); }
-            await group.next()
+                              _ body: @escaping @Sendable () async -> Void) async -> SocketEnd {
+        await withTaskGroup(of: SocketEnd.self) { group in
+            group.addTask { await body(); return .closed }
+            group.addTask { await replaced.wait(); return .replaced }
+            group.addTask { await watchdog.run(); return .inactive }
+            let end = await group.next() ?? .closed
             group.cancelAll()
             replaced.fire()  // wakes the waiter if the read loop ended first
+            return end
         }
     }
 
@@ -310,6 +370,17 @@ public final class GlassesServer: @unchecked Sendable {
 }
 
 /// Ends a connection's wait when nothing arrived for a while (half-open sockets).
+/// Thrown to end a `/stream.wav` response whose reader stopped reading.
+struct StreamStall: Error {}
+
+/// Hands the response body writer to the child task that writes the stream. Only one task
+/// uses it at a time: the writing task while it runs, the response closure after the task
+/// group has ended.
+final class BodyWriterBox: @unchecked Sendable {
+    var writer: any ResponseBodyWriter
+    init(_ writer: any ResponseBodyWriter) { self.writer = writer }
+}
+
 final class InactivityWatchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var last = MonotonicClock.now()

@@ -35,9 +35,9 @@ async function refresh(){
     if(!div){div=el("div",{class:"dev",id:"d-"+d.id});const img=el("img",{alt:"newest frame of "+d.id});div.appendChild(img);div.appendChild(el("table"));div.appendChild(el("div",{class:"log"}));box.appendChild(div);frames[d.id]=img;}
     const t=div.querySelector("table");t.textContent="";
     row(t,"device",d.id);
-    row(t,"camera",(d.cameraConnected?"connected":"not connected")+", "+d.cameraConnections+" connections, "+d.cameraReplaced+" replaced",d.cameraConnected?"ok":"bad");
-    row(t,"microphone",(d.microphoneConnected?"connected":"not connected")+", "+d.counters.micFrames+" frames",d.microphoneConnected?"ok":"bad");
-    row(t,"speaker",(d.streamConnected?"streaming":"not streaming")+", "+d.streamConnections+" requests, "+d.counters.streamChunks+" chunks, "+d.counters.streamLateChunks+" late",d.streamConnected?"ok":"bad");
+    row(t,"camera",(d.cameraConnected?"connected":"not connected")+", "+d.cameraConnections+" connections, "+d.cameraReplaced+" replaced, "+d.counters.cameraTimeouts+" timed out",d.cameraConnected?"ok":"bad");
+    row(t,"microphone",(d.microphoneConnected?"connected":"not connected")+", "+d.counters.micFrames+" frames, "+d.counters.micTimeouts+" timed out",d.microphoneConnected?"ok":"bad");
+    row(t,"speaker",(d.streamConnected?"streaming":"not streaming")+", "+d.streamConnections+" requests, "+d.counters.streamChunks+" chunks, "+d.counters.streamLateChunks+" late, "+d.counters.streamStalls+" stalled (reader stopped reading)",d.streamConnected?"ok":"bad");
     row(t,"frames/s",d.fps.toFixed(1));
     row(t,"frames",d.framesProcessed+" processed, "+d.framesDropped+" dropped, refused "+JSON.stringify(d.framesRefused));
     row(t,"frame to cue",ms(d.frameToCueMedianMS)+" median, "+ms(d.frameToCueP95MS)+" p95");

@@ -20,8 +20,9 @@ public final class FirmwareSocket: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private let lock = NSLock()
 
-    /// Connects to `host:port` within `timeout` seconds.
-    public init(host: String, port: Int, timeout: Double = 3, localAddress: String? = nil) throws {
+    /// Connects to `host:port` within `timeout` seconds. `receiveBuffer` sets `SO_RCVBUF`
+    /// before connecting (a small one makes a reader that stops reading fill up quickly).
+    public init(host: String, port: Int, timeout: Double = 3, localAddress: String? = nil, receiveBuffer: Int? = nil) throws {
         #if canImport(Glibc)
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -30,6 +31,9 @@ public final class FirmwareSocket: @unchecked Sendable {
         guard s >= 0 else { throw FirmwareFailure("socket failed") }
         var one: Int32 = 1
         setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         if let localAddress {
             do { try bindLocal(s, localAddress) } catch { _ = Glibc_close(s); throw error }
         }
@@ -119,6 +123,25 @@ public final class FirmwareSocket: @unchecked Sendable {
         let out = Array(buffer[0..<count])
         buffer.removeFirst(count)
         return out
+    }
+
+    /// Reads and discards everything until the server closes the connection; returns the
+    /// bytes discarded, or `nil` when it is still open after `timeout` seconds.
+    public func drainUntilClosed(timeout: Double) -> Int? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var total = buffer.count
+        buffer.removeAll()
+        while deadline.timeIntervalSinceNow > 0 {
+            do {
+                if try fill(timeout: min(0.2, max(0.001, deadline.timeIntervalSinceNow))) {
+                    total += buffer.count
+                    buffer.removeAll()
+                }
+            } catch {
+                return total  // end of stream (or reset): closed
+            }
+        }
+        return nil
     }
 
     /// Whether bytes are waiting (buffered or on the socket), without blocking.

@@ -117,6 +117,36 @@ import WayCueImage
         await t.stop()
     }
 
+    /// A socket that stalls mid-frame (a frame header and part of its payload, then nothing) is
+    /// closed after the inactivity time, counted, and a new connection gets frames through.
+    @Test func cameraSocketStalledMidFrameIsClosedAndCounted() async throws {
+        let detector = MarkerDetector()
+        let t = try await TestServer.start(speech: false, { $0.inactivitySeconds = 1 }) { _ in detector }
+        let jpeg = try markerJPEG(mirrored: true)
+        let stalled = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
+        try stalled.sendBinary(jpeg)
+        #expect(await t.wait(5) { (t.server.allDevices().first?.pipelineStats()?.framesProcessed ?? 0) >= 1 })
+        let frame = FirmwareWebSocket.frame(opcode: 0x2, payload: jpeg)
+        try stalled.socket.send(Array(frame.prefix(frame.count / 2)))
+        let d = try #require(t.server.allDevices().first)
+        let opened = Date()
+        // Closed by the server (after a second of silence, checked every 250 ms).
+        let closedAfter = try await blocking { stalled.socket.drainUntilClosed(timeout: 6) }
+        #expect(closedAfter != nil, "the stalled socket is still open after 6 s")
+        #expect(Date().timeIntervalSince(opened) > 0.9)
+        #expect(await t.wait(2) { d.deviceCounters().cameraTimeouts == 1 })
+        #expect(d.deviceCounters().cameraErrors == 0)
+        // The half frame was not taken for a frame; a new connection works.
+        let processed = d.pipelineStats()?.framesProcessed ?? 0
+        let fresh = try await blocking { try FirmwareWebSocket(host: "127.0.0.1", port: t.port, path: "/ws/camera") }
+        for _ in 0..<3 { try fresh.sendBinary(jpeg); await sleep(seconds: 0.05) }
+        #expect(await t.wait(5) { (d.pipelineStats()?.framesProcessed ?? 0) > processed })
+        #expect(d.source.counters().refused.isEmpty, "refused: \(d.source.counters().refused)")
+        fresh.close()
+        stalled.close()
+        await t.stop()
+    }
+
     @Test func newestCameraConnectionWins() async throws {
         let detector = MarkerDetector()
         let t = try await TestServer.start(speech: false) { _ in detector }
@@ -192,6 +222,32 @@ import WayCueImage
         let d = try #require(t.server.allDevices().first)
         #expect(d.stream.connections == 2 && d.stream.replaced == 1)
         first.stop(); second.stop()
+        await t.stop()
+    }
+
+    /// A reader that asks for `/stream.wav` and never reads: once the socket's buffers are full
+    /// and no chunk can be written for `streamStallSeconds`, the response ends, its connection
+    /// is closed and the stall is counted; a reader that reads is served as before.
+    @Test func readerThatNeverReadsIsClosedAndCounted() async throws {
+        let t = try await TestServer.start(speech: false, { $0.streamStallSeconds = 1 }) { _ in MarkerDetector() }
+        let lazy = try FirmwareSocket(host: "127.0.0.1", port: t.port, receiveBuffer: 4096)
+        try lazy.send(Array("GET /stream.wav HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        #expect(await t.wait(5) { t.server.allDevices().first != nil })
+        let d = try #require(t.server.allDevices().first)
+        // 32 KB/s fills the loopback buffers in seconds; then one more second without a write.
+        let stalled = await t.wait(60) { d.deviceCounters().streamStalls == 1 }
+        #expect(stalled, "chunks written: \(d.deviceCounters().streamChunks), connected: \(d.stream.isConnected)")
+        #expect(d.deviceCounters().streamChunks > 10)
+        #expect(await t.wait(2) { !d.stream.isConnected })
+        // What was buffered can still be read, then the end: the connection is closed.
+        let drained = try await blocking { lazy.drainUntilClosed(timeout: 5) }
+        #expect(drained != nil, "the stalled reader's connection is still open")
+        let reader = StreamWAVReader(host: "127.0.0.1", port: t.port)
+        reader.start()
+        #expect(await t.wait(5) { reader.samples.count > 16_000 }, "failures: \(reader.failures)")
+        #expect(reader.timeouts == 0)
+        #expect(d.deviceCounters().streamStalls == 1)
+        reader.stop()
         await t.stop()
     }
 
@@ -347,6 +403,12 @@ import WayCueImage
         let glasses = EmulatedGlasses(host: "127.0.0.1", port: t.port, imuPort: t.imuPort, fps: 10) { _ in jpeg }
         glasses.start()
         #expect(await t.wait(5) { glasses.sent.micFrames >= 50 && glasses.sent.frames >= 10 })
+        // What the server received, not what the glasses sent: frames still in flight when the
+        // glasses stop are not in the recording, and need not be.
+        #expect(await t.wait(5) {
+            let c = t.server.allDevices().first?.deviceCounters()
+            return (c?.micFrames ?? 0) >= 50 && (c?.cameraFrames ?? 0) >= 10 && t.server.imuCounts().good >= 20
+        })
         glasses.stop()
         await t.stop()
         #expect(glasses.serverTexts.contains("OK:STARTED"))
