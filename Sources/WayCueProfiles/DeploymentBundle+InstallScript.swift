@@ -1,14 +1,78 @@
 extension DeploymentBundle {
     /// Debian packages the service needs at run time, each with a file that proves it is there.
     var runtimePackages: [(package: String, file: String)] {
+        if profile.isGlasses {
+            return [("espeak-ng", "/usr/bin/espeak-ng"), ("hostapd", "/usr/sbin/hostapd"), ("dnsmasq", "/usr/sbin/dnsmasq")]
+        }
         var packages = [("espeak-ng", "/usr/bin/espeak-ng"), ("alsa-utils", "/usr/bin/aplay")]
         if !usesCameraDeviceUnit { packages.append(("libcamera-v4l2", options.libcamerifyPath)) }
         return packages
     }
 
+    /// The `install.sh` lines that copy the service's files into place and enable it.
+    var installAndEnable: String {
+        if profile.isGlasses {
+            return """
+                install -D -m 0644 "$HERE/profile.yaml" "$ROOT\(ProfileCatalog.installedDirectory)/$PROFILE.yaml"
+                \(glassesInstallLines)
+
+                \(glassesEnableLines)
+                """
+        }
+        return """
+            if [ -f "$ROOT/etc/waycue/waycue.yaml" ] && ! cmp -s "$HERE/waycue.yaml" "$ROOT/etc/waycue/waycue.yaml"; then
+                cp -p "$ROOT/etc/waycue/waycue.yaml" "$ROOT/etc/waycue/waycue.yaml.old"
+                say "kept the previous configuration as /etc/waycue/waycue.yaml.old"
+            fi
+            install -D -m 0644 "$HERE/waycue.yaml" "$ROOT\(Self.configPath)"
+            install -D -m 0644 "$HERE/profile.yaml" "$ROOT\(ProfileCatalog.installedDirectory)/$PROFILE.yaml"
+            install -D -m 0644 "$HERE/\(Self.unitName)" "$ROOT/etc/systemd/system/\(Self.unitName)"
+            install -D -m 0644 "$HERE/\(Self.udevRuleName)" "$ROOT/etc/udev/rules.d/\(Self.udevRuleName)"
+            if [ -f "$ROOT/etc/asound.conf" ] && [ ! -f "$ROOT/etc/asound.conf.before-waycue" ] \\
+                && ! cmp -s "$HERE/asound.conf" "$ROOT/etc/asound.conf"; then
+                cp -p "$ROOT/etc/asound.conf" "$ROOT/etc/asound.conf.before-waycue"
+                say "kept the previous ALSA configuration as /etc/asound.conf.before-waycue"
+            fi
+            install -D -m 0644 "$HERE/asound.conf" "$ROOT/etc/asound.conf"
+            say "installed $BINARY_DEST, \(Self.configPath), /etc/systemd/system/\(Self.unitName), /etc/udev/rules.d/\(Self.udevRuleName), /etc/asound.conf"
+
+            if [ "$ENABLE" -eq 1 ]; then
+                if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
+                    systemctl daemon-reload
+                    systemctl enable \(Self.unitName)
+                    udevadm control --reload-rules || true
+                    udevadm trigger --subsystem-match=video4linux --action=add || true
+                    say "enabled \(Self.unitName): it starts at boot and when the camera is plugged in (journalctl -u waycue)"
+                elif command -v systemctl >/dev/null 2>&1; then
+                    systemctl --root="$TARGET" enable \(Self.unitName)
+                    say "enabled \(Self.unitName) in $TARGET (systemd is not running there, so nothing was started)"
+                else
+                    mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
+                    ln -sf /etc/systemd/system/\(Self.unitName) "$ROOT/etc/systemd/system/multi-user.target.wants/\(Self.unitName)"
+                    say "enabled \(Self.unitName) by symlink (no systemctl here)"
+                fi
+            fi
+            """
+    }
+
     /// `install.sh`: run on the board (or against a Debian root folder) as root. POSIX `sh`.
     public var installScript: String {
         let groups = serviceGroups.joined(separator: ",")
+        let userLine = groups.isEmpty ? "Creates the system user waycue." : "Creates the system user waycue in groups \(groups)."
+        let puts = profile.isGlasses
+            ? """
+              # Puts: the binary in /usr/local/bin, the profile in \(ProfileCatalog.installedDirectory),
+              # \(Self.glassesUnitName) in /etc/systemd/system, hostapd.conf in /etc/hostapd,
+              # \(Self.accessPointNetworkName) in /etc/systemd/network, dnsmasq.conf as
+              # /etc/dnsmasq.d/waycue-glasses.conf. Enables the access point and the service.
+              # \(userLine)
+              """
+            : """
+              # Puts: the binary in /usr/local/bin, waycue.yaml in /etc/waycue, the profile in
+              # \(ProfileCatalog.installedDirectory), \(Self.unitName) in /etc/systemd/system,
+              # \(Self.udevRuleName) in /etc/udev/rules.d, asound.conf in /etc (the old one is kept as
+              # /etc/asound.conf.before-waycue). \(userLine)
+              """
         let packageList = runtimePackages.map { "\($0.package):\($0.file)" }.joined(separator: " ")
         return """
             #!/bin/sh
@@ -24,10 +88,7 @@ extension DeploymentBundle {
             #   --no-enable      copy files only; do not enable the service
             #   --with-packages  apt-get install the packages the service needs (inside DIR with --root)
             #
-            # Puts: the binary in /usr/local/bin, waycue.yaml in /etc/waycue, the profile in
-            # \(ProfileCatalog.installedDirectory), \(Self.unitName) in /etc/systemd/system,
-            # \(Self.udevRuleName) in /etc/udev/rules.d, asound.conf in /etc (the old one is kept as
-            # /etc/asound.conf.before-waycue). Creates the system user waycue in groups \(groups).
+            \(puts)
             set -eu
 
             PROFILE='\(profile.name)'
@@ -90,14 +151,23 @@ extension DeploymentBundle {
                         grep -q '^gpio:' "$ROOT/etc/group" || groupadd $R --system gpio ;;
                 esac
                 if grep -q '^waycue:' "$ROOT/etc/passwd"; then
-                    # shellcheck disable=SC2086
-                    usermod $R --append --groups "$USER_GROUPS" waycue
-                    say "user waycue exists; made sure it is in $USER_GROUPS"
-                else
+                    if [ -n "$USER_GROUPS" ]; then
+                        # shellcheck disable=SC2086
+                        usermod $R --append --groups "$USER_GROUPS" waycue
+                        say "user waycue exists; made sure it is in $USER_GROUPS"
+                    else
+                        say "user waycue exists"
+                    fi
+                elif [ -n "$USER_GROUPS" ]; then
                     # shellcheck disable=SC2086
                     useradd $R --system --user-group --home-dir /var/lib/waycue --no-create-home \\
                         --shell /usr/sbin/nologin --groups "$USER_GROUPS" waycue
                     say "created system user waycue in $USER_GROUPS"
+                else
+                    # shellcheck disable=SC2086
+                    useradd $R --system --user-group --home-dir /var/lib/waycue --no-create-home \\
+                        --shell /usr/sbin/nologin waycue
+                    say "created system user waycue"
                 fi
             fi
 
@@ -115,38 +185,7 @@ extension DeploymentBundle {
                 say "installed $(basename "$res") beside the binary"
             done
             [ "$RES_FOUND" -eq 1 ] || say "warning: no *.resources folders beside $BINARY: the phrasebooks and the default model will be missing; pass --binary from the build folder (.build/release/waycue)"
-            if [ -f "$ROOT/etc/waycue/waycue.yaml" ] && ! cmp -s "$HERE/waycue.yaml" "$ROOT/etc/waycue/waycue.yaml"; then
-                cp -p "$ROOT/etc/waycue/waycue.yaml" "$ROOT/etc/waycue/waycue.yaml.old"
-                say "kept the previous configuration as /etc/waycue/waycue.yaml.old"
-            fi
-            install -D -m 0644 "$HERE/waycue.yaml" "$ROOT\(Self.configPath)"
-            install -D -m 0644 "$HERE/profile.yaml" "$ROOT\(ProfileCatalog.installedDirectory)/$PROFILE.yaml"
-            install -D -m 0644 "$HERE/\(Self.unitName)" "$ROOT/etc/systemd/system/\(Self.unitName)"
-            install -D -m 0644 "$HERE/\(Self.udevRuleName)" "$ROOT/etc/udev/rules.d/\(Self.udevRuleName)"
-            if [ -f "$ROOT/etc/asound.conf" ] && [ ! -f "$ROOT/etc/asound.conf.before-waycue" ] \\
-                && ! cmp -s "$HERE/asound.conf" "$ROOT/etc/asound.conf"; then
-                cp -p "$ROOT/etc/asound.conf" "$ROOT/etc/asound.conf.before-waycue"
-                say "kept the previous ALSA configuration as /etc/asound.conf.before-waycue"
-            fi
-            install -D -m 0644 "$HERE/asound.conf" "$ROOT/etc/asound.conf"
-            say "installed $BINARY_DEST, \(Self.configPath), /etc/systemd/system/\(Self.unitName), /etc/udev/rules.d/\(Self.udevRuleName), /etc/asound.conf"
-
-            if [ "$ENABLE" -eq 1 ]; then
-                if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
-                    systemctl daemon-reload
-                    systemctl enable \(Self.unitName)
-                    udevadm control --reload-rules || true
-                    udevadm trigger --subsystem-match=video4linux --action=add || true
-                    say "enabled \(Self.unitName): it starts at boot and when the camera is plugged in (journalctl -u waycue)"
-                elif command -v systemctl >/dev/null 2>&1; then
-                    systemctl --root="$TARGET" enable \(Self.unitName)
-                    say "enabled \(Self.unitName) in $TARGET (systemd is not running there, so nothing was started)"
-                else
-                    mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
-                    ln -sf /etc/systemd/system/\(Self.unitName) "$ROOT/etc/systemd/system/multi-user.target.wants/\(Self.unitName)"
-                    say "enabled \(Self.unitName) by symlink (no systemctl here)"
-                fi
-            fi
+            \(installAndEnable)
 
             missing=""
             for pair in $PACKAGES; do

@@ -2,7 +2,9 @@ import Foundation
 
 /// The files a maker copies to a board to make WayCue start at boot: the pipeline
 /// configuration, a systemd unit, a udev rule for the camera, an ALSA configuration, an
-/// `install.sh` that puts them in place, and the profile itself.
+/// `install.sh` that puts them in place, and the profile itself. For a `wifi-glasses` profile:
+/// the access point (hostapd, a static address, DHCP), the `waycue glasses` unit, `install.sh`
+/// and the profile.
 ///
 /// `waycue profile bundle NAME OUTDIR` writes them; see `firmware-profiles/README.md`.
 public struct DeploymentBundle: Sendable {
@@ -61,7 +63,17 @@ public struct DeploymentBundle: Sendable {
 
     /// Every file of the bundle.
     public var files: [File] {
-        [
+        if profile.isGlasses {
+            return [
+                File(name: Self.glassesUnitName, contents: glassesUnit, executable: false),
+                File(name: "hostapd.conf", contents: hostapdConfig, executable: false),
+                File(name: Self.accessPointNetworkName, contents: accessPointNetwork, executable: false),
+                File(name: "dnsmasq.conf", contents: dnsmasqConfig, executable: false),
+                File(name: "install.sh", contents: installScript, executable: true),
+                File(name: "profile.yaml", contents: profileText, executable: false),
+            ]
+        }
+        return [
             File(name: "waycue.yaml", contents: PipelineConfig(profile: profile).yaml(), executable: false),
             File(name: Self.unitName, contents: systemdUnit, executable: false),
             File(name: Self.udevRuleName, contents: udevRule, executable: false),
@@ -135,6 +147,7 @@ public struct DeploymentBundle: Sendable {
 
     /// Supplementary groups of the service user.
     var serviceGroups: [String] {
-        profile.gpio == nil ? ["video", "audio"] : ["video", "audio", "gpio"]
+        if profile.isGlasses { return [] }  // sockets only: no camera, sound card or GPIO
+        return profile.gpio == nil ? ["video", "audio"] : ["video", "audio", "gpio"]
     }
 }

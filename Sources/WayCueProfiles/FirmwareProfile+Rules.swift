@@ -59,6 +59,44 @@ extension FirmwareProfile {
             add("camera.interface", "csi-libcamera is only for aarch64 boards with a camera connector")
         }
 
+        if isGlasses {
+            if glassesEndpoint == nil {
+                add("camera.device", "wifi-glasses needs ws://ADDRESS:PORT/ws/camera, got '\(camera.device)'")
+            }
+            if camera.format != "jpeg" { add("camera.format", "the glasses send jpeg, got '\(camera.format)'") }
+            if camera.width != 640 || camera.height != 480 {
+                add("camera.width", "the stock firmware sends 640x480 (VGA), got \(camera.width)x\(camera.height)")
+            }
+            if camera.fps < 5 || camera.fps > 60 {
+                add("camera.fps", "the firmware's SET:FPS takes 5...60, got \(camera.fps)")
+            }
+            if mounting.position != "head" { add("mounting.position", "the glasses' camera is on the head, got '\(mounting.position)'") }
+            if audio.output != "glasses-speaker" {
+                add("audio.output", "wifi-glasses play cues on their own speaker: glasses-speaker, got '\(audio.output)'")
+            }
+            if let ap = accessPoint {
+                if let endpoint = glassesEndpoint, endpoint.host != ap.address {
+                    add("camera.device", "the glasses connect to the access point's address \(ap.address), not \(endpoint.host)")
+                }
+                let octets = ap.address.split(separator: ".").compactMap { Int($0) }
+                if octets.count != 4 || octets.contains(where: { $0 > 255 }) || octets.last == 0 || octets.last == 255 {
+                    add("accessPoint.address", "'\(ap.address)' is not a host address on a /24")
+                } else if octets.last! > 1 && octets.last! < 60 {
+                    add("accessPoint.address", "ends in \(octets.last!), inside the DHCP pool .10-.50 given to the glasses; use .1")
+                }
+                if let endpoint = glassesEndpoint, endpoint.port == ap.imuPort {
+                    add("accessPoint.imuPort", "equals the camera's TCP port \(endpoint.port); the firmware uses two ports (8081, 12345)")
+                }
+            } else {
+                add("accessPoint", "wifi-glasses needs the board's access point (the network the glasses join)")
+            }
+        } else {
+            if camera.device.hasPrefix("ws://") { add("camera.device", "\(camera.interface) opens a /dev node, got '\(camera.device)'") }
+            if camera.format == "jpeg" { add("camera.format", "jpeg is for wifi-glasses; a V4L2 camera gives mjpeg") }
+            if audio.output == "glasses-speaker" { add("audio.output", "glasses-speaker needs camera.interface wifi-glasses") }
+            if accessPoint != nil { add("accessPoint", "only for camera.interface wifi-glasses; remove it") }
+        }
+
         if model.detectionFPS > camera.fps {
             add("model.detectionFPS", "must not exceed camera.fps (\(camera.fps)), got \(model.detectionFPS)")
         }

@@ -40,12 +40,12 @@ extension FirmwareProfile {
         ])), doc: "The processor."),
         SchemaField("ramMB", .integer(min: 256, max: 1_048_576), doc: "Main memory in MiB."),
         SchemaField("camera", .object(ObjectSchema(doc: "The camera.", [
-            SchemaField("interface", .string(StringRule(allowed: ["usb-uvc", "csi-libcamera"])),
-                        doc: "usb-uvc, or csi-libcamera (opened through libcamera's V4L2 compatibility layer)."),
-            SchemaField("device", .string(StringRule(pattern: "/dev/[A-Za-z0-9._/-]+")),
-                        doc: "Device node WayCue opens."),
-            SchemaField("format", .string(StringRule(allowed: ["mjpeg", "yuyv", "nv12", "rgb24"])),
-                        doc: "V4L2 pixel format."),
+            SchemaField("interface", .string(StringRule(allowed: ["usb-uvc", "csi-libcamera", "wifi-glasses"])),
+                        doc: "usb-uvc, csi-libcamera (opened through libcamera's V4L2 compatibility layer), or wifi-glasses (the open ESP32 guidance glasses, served by waycue glasses)."),
+            SchemaField("device", .string(StringRule(pattern: "/dev/[A-Za-z0-9._/-]+|ws://[0-9]{1,3}(\\.[0-9]{1,3}){3}:[0-9]{1,5}/ws/camera")),
+                        doc: "Device node WayCue opens, or (wifi-glasses) ws://ADDRESS:PORT/ws/camera."),
+            SchemaField("format", .string(StringRule(allowed: ["mjpeg", "yuyv", "nv12", "rgb24", "jpeg"])),
+                        doc: "V4L2 pixel format, or jpeg (wifi-glasses)."),
             SchemaField("width", .integer(min: 160, max: 3840, multipleOf: 2), doc: "Frame width."),
             SchemaField("height", .integer(min: 120, max: 2160, multipleOf: 2), doc: "Frame height."),
             SchemaField("fps", .integer(min: 1, max: 240), doc: "Camera frame rate."),
@@ -83,7 +83,7 @@ extension FirmwareProfile {
             SchemaField("alsaCard", .string(StringRule(pattern: "[A-Za-z0-9_]{1,31}")), doc: "ALSA card id."),
             SchemaField("alsaDevice", .integer(min: 0, max: 31), doc: "ALSA device number."),
             SchemaField("output", .string(StringRule(allowed: [
-                "bone-conduction-wired", "bone-conduction-bluetooth", "open-ear-speaker", "earphone",
+                "bone-conduction-wired", "bone-conduction-bluetooth", "open-ear-speaker", "earphone", "glasses-speaker",
             ])), doc: "Listening device."),
             SchemaField("speechEngine", .string(StringRule(allowed: ["espeak-ng"])), doc: "Speech engine."),
             SchemaField("voice", .string(StringRule(pattern: "[a-z]{2,3}(-[a-z0-9]{2,8})*(\\+[a-z0-9]+)?")),
@@ -117,6 +117,17 @@ extension FirmwareProfile {
             SchemaField("pricesBasis", .string(), doc: "Where the (estimated) prices come from."),
             SchemaField("notes", .string(), doc: "Comparison with the open glasses project."),
         ])), doc: "Parts to buy, with approximate prices."),
+        SchemaField("accessPoint", .object(ObjectSchema(doc: "Wi-Fi access point for the open guidance glasses.", [
+            SchemaField("interface", .string(StringRule(pattern: "wl[a-z0-9]{1,13}")), doc: "Wireless interface."),
+            SchemaField("ssid", .string(StringRule(pattern: "[A-Za-z0-9._-]{1,32}")), doc: "Network name (the firmware's WIFI_SSID)."),
+            SchemaField("passphrase", .string(StringRule(pattern: "[!-~]{8,63}")),
+                        doc: "WPA2 passphrase, 8-63 printable characters without spaces (the firmware's WIFI_PASS)."),
+            SchemaField("address", .string(StringRule(pattern: "[0-9]{1,3}(\\.[0-9]{1,3}){3}")),
+                        doc: "The board's IPv4 address on the /24 (the firmware's SERVER_HOST and UDP_HOST)."),
+            SchemaField("channel", .integer(min: 1, max: 13), doc: "2.4 GHz channel."),
+            SchemaField("countryCode", .string(StringRule(pattern: "[A-Z]{2}")), doc: "Regulatory country."),
+            SchemaField("imuPort", .integer(min: 1, max: 65535), doc: "UDP port of the IMU (the firmware's UDP_PORT)."),
+        ])), required: false, doc: "The board's Wi-Fi access point for the open guidance glasses (camera.interface wifi-glasses only)."),
     ]))
 
     /// A number with how it is known.

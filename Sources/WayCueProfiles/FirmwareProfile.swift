@@ -35,6 +35,9 @@ public struct FirmwareProfile: Sendable, Hashable, Codable {
     public var thermal: Thermal
     /// Parts to buy, with approximate prices.
     public var hardware: Hardware
+    /// The Wi-Fi access point the board runs for the open ESP32 guidance glasses (camera
+    /// interface `wifi-glasses` only; `nil` otherwise).
+    public var accessPoint: AccessPoint?
 
     /// The board.
     public struct Board: Sendable, Hashable, Codable {
@@ -66,12 +69,17 @@ public struct FirmwareProfile: Sendable, Hashable, Codable {
 
     /// The camera and how frames reach WayCue.
     public struct Camera: Sendable, Hashable, Codable {
-        /// `usb-uvc` (a USB webcam, a plain V4L2 device) or `csi-libcamera` (a ribbon-cable
-        /// camera driven by libcamera and opened through its V4L2 compatibility layer).
+        /// `usb-uvc` (a USB webcam, a plain V4L2 device), `csi-libcamera` (a ribbon-cable
+        /// camera driven by libcamera and opened through its V4L2 compatibility layer) or
+        /// `wifi-glasses` (the open ESP32 guidance glasses sending JPEG frames over Wi-Fi to
+        /// `waycue glasses`).
         public var interface: String
-        /// The device WayCue opens, e.g. `/dev/waycue-camera` (the udev symlink) or `/dev/video0`.
+        /// The device WayCue opens, e.g. `/dev/waycue-camera` (the udev symlink) or `/dev/video0`;
+        /// for `wifi-glasses`, the WebSocket the glasses connect to, e.g.
+        /// `ws://192.168.4.1:8081/ws/camera` (the firmware's `SERVER_HOST` and `SERVER_PORT`).
         public var device: String
-        /// Pixel format requested from V4L2: `mjpeg`, `yuyv`, `nv12` or `rgb24`.
+        /// Pixel format requested from V4L2: `mjpeg`, `yuyv`, `nv12` or `rgb24`; `jpeg` for
+        /// `wifi-glasses` (one JPEG per message).
         public var format: String
         /// Frame width in pixels.
         public var width: Int
@@ -162,7 +170,8 @@ public struct FirmwareProfile: Sendable, Hashable, Codable {
         /// ALSA device number on that card.
         public var alsaDevice: Int
         /// The listening device: `bone-conduction-wired`, `bone-conduction-bluetooth`,
-        /// `open-ear-speaker` or `earphone`.
+        /// `open-ear-speaker`, `earphone`, or `glasses-speaker` (the open glasses' own speaker,
+        /// fed by `waycue glasses` over `/stream.wav`; the ALSA card then stays unused).
         public var output: String
         /// The speech engine, run as a separate process; `espeak-ng`.
         public var speechEngine: String
@@ -239,6 +248,40 @@ public struct FirmwareProfile: Sendable, Hashable, Codable {
 }
 
 extension FirmwareProfile {
+    /// The board's Wi-Fi access point for the open guidance glasses: the network their firmware
+    /// joins (`WIFI_SSID`, `WIFI_PASS`) and the board's address on it (`SERVER_HOST`,
+    /// `UDP_HOST`).
+    public struct AccessPoint: Sendable, Hashable, Codable {
+        /// The wireless interface hostapd runs on, e.g. `wlan0`.
+        public var interface: String
+        /// The network name; must equal the firmware's `WIFI_SSID`.
+        public var ssid: String
+        /// The WPA2 passphrase (8 to 63 characters); must equal the firmware's `WIFI_PASS`.
+        public var passphrase: String
+        /// The board's IPv4 address on the access point (a /24), e.g. `192.168.4.1`.
+        public var address: String
+        /// The 2.4 GHz channel, 1 to 13 (the ESP32-S3 has no 5 GHz radio).
+        public var channel: Int
+        /// The regulatory country (ISO 3166 alpha-2), e.g. `CN` or `DE`.
+        public var countryCode: String
+        /// UDP port of the IMU datagrams (the firmware's `UDP_PORT`).
+        public var imuPort: Int
+    }
+
+    /// Whether this profile is for the open guidance glasses (`waycue glasses`) rather than a
+    /// camera on the board (`waycue run`).
+    public var isGlasses: Bool { camera.interface == "wifi-glasses" }
+
+    /// For `wifi-glasses`: the host and port of `camera.device` (`ws://HOST:PORT/ws/camera`).
+    public var glassesEndpoint: (host: String, port: Int)? {
+        guard isGlasses, camera.device.hasPrefix("ws://") else { return nil }
+        let rest = camera.device.dropFirst("ws://".count)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let hostPort = rest[..<slash].split(separator: ":")
+        guard hostPort.count == 2, let port = Int(hostPort[1]) else { return nil }
+        return (String(hostPort[0]), port)
+    }
+
     /// The camera geometry for the cue layer and the synthetic renderer.
     public var cameraModel: CameraModel {
         CameraModel(imageWidth: camera.width, imageHeight: camera.height,

@@ -24,7 +24,7 @@ struct GlassesCommand: AsyncParsableCommand {
             66 for an unreadable model, 1 when the server fails.
             Examples:
               waycue glasses
-              waycue glasses --profile pi4-glasses-ap --language zh --record /var/lib/waycue/glasses
+              waycue glasses --profile pi4-glasses --language zh --record /var/lib/waycue/glasses
             """
     )
 
@@ -34,7 +34,7 @@ struct GlassesCommand: AsyncParsableCommand {
     var imuPort = 12345
     @Option(help: "Address to bind (0.0.0.0: every interface).")
     var host = "0.0.0.0"
-    @Option(help: "Firmware profile of the board: detector input size, threads and detections/s (also sent to the glasses as SET:FPS); see `waycue profile list`.")
+    @Option(help: "Firmware profile: detector input size, threads and detections/s. A glasses profile (camera wifi-glasses, e.g. pi4-glasses) also gives the camera's geometry and the SET:FPS sent to the glasses; any other board profile keeps the glasses' geometry and asks for its detection rate. See `waycue profile list`.")
     var profile: String?
     @Option(help: "Language of the cues: en or zh.")
     var language = "en"
@@ -59,16 +59,25 @@ struct GlassesCommand: AsyncParsableCommand {
         var inputSize = 320
         var detectionFPS: Double?
         var cameraFPS: Int?
-        let geometry = GlassesConfiguration.glassesCamera
+        var geometry = GlassesConfiguration.glassesCamera
         if let profile {
             do {
-                let config = PipelineConfig(profile: try lookup.catalog.load(profile))
+                let loaded = try lookup.catalog.load(profile)
+                let config = PipelineConfig(profile: loaded)
                 threads = max(1, config.detector.threads)
                 inputSize = config.detector.inputSize
                 if config.detector.detectionFPS > 0 { detectionFPS = Double(config.detector.detectionFPS) }
-                // The glasses' camera is on the head whatever the board: keep its geometry, and ask
-                // the firmware for no more frames than the board detects (`SET:FPS`).
-                if config.detector.detectionFPS > 0 { cameraFPS = min(60, max(5, config.detector.detectionFPS)) }
+                if loaded.isGlasses {
+                    // A glasses profile (camera wifi-glasses): its mounting is the glasses' camera
+                    // and its camera.fps what the firmware is asked for (`SET:FPS`).
+                    geometry = loaded.cameraModel
+                    cameraFPS = loaded.camera.fps
+                } else {
+                    // A board profile: the glasses' camera is on the head whatever the board, so
+                    // keep its geometry, and ask the firmware for no more frames than the board
+                    // detects (`SET:FPS`).
+                    if config.detector.detectionFPS > 0 { cameraFPS = min(60, max(5, config.detector.detectionFPS)) }
+                }
             } catch {
                 FileHandle.standardError.write(Data("waycue glasses: profile \(profile): \(error)\n".utf8))
                 throw ExitCode(65)

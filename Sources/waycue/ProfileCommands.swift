@@ -306,12 +306,17 @@ struct ProfileBundleCommand: AsyncParsableCommand {
         discussion: """
             OUTDIR receives: waycue.yaml (pipeline settings), waycue.service (systemd unit), \
             70-waycue-camera.rules (udev), asound.conf (ALSA), install.sh and profile.yaml. Copy \
-            the folder to the board with the waycue binary and run 'sudo ./install.sh'.
+            the folder to the board with the waycue binary and run 'sudo ./install.sh'. For a \
+            profile whose camera is wifi-glasses (the open guidance glasses), OUTDIR receives the \
+            board's access point instead: waycue-glasses.service (waycue glasses), hostapd.conf, \
+            10-waycue-ap.network (static address), dnsmasq.conf (DHCP), install.sh and \
+            profile.yaml, and the firmware settings to compile into the glasses are printed.
 
             Examples:
               waycue profile bundle pi4 out/pi4
               waycue profile bundle pi5 out/pi5 --binary .build/aarch64-swift-linux-musl/release/waycue
               waycue profile bundle rk3588 out/rk3588 --no-watchdog
+              waycue profile bundle pi4-glasses out/glasses --binary .build/aarch64-swift-linux-musl/release/waycue
             """)
 
     @OptionGroup var lookup: ProfileLookupOptions
@@ -360,6 +365,10 @@ struct ProfileBundleCommand: AsyncParsableCommand {
                 written.append("waycue")
             }
             print("wrote \(folder.path): \(written.joined(separator: ", "))")
+            if profile.isGlasses {
+                print("in the glasses' firmware (compile.ino), before flashing:")
+                for setting in bundle.firmwareSettings { print("  \(setting.name) = \(setting.value)") }
+            }
             if binary == nil {
                 print("next: put a waycue binary built for \(profile.board.arch) in \(folder.path)/waycue (or pass --binary), copy the folder to the board, run 'sudo ./install.sh'")
             } else {

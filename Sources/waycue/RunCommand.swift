@@ -192,9 +192,15 @@ struct RunCommand: ParsableCommand {
                                  code: RunFailure.dataError)
             }
         } else if let profile {
-            do { pipelineConfig = PipelineConfig(profile: try lookup.catalog.load(profile)) } catch {
+            let loaded: FirmwareProfile
+            do { loaded = try lookup.catalog.load(profile) } catch {
                 throw RunFailure(description: "profile \(profile): \(error)", code: RunFailure.dataError)
             }
+            guard !loaded.isGlasses else {
+                throw RunFailure(description: "profile \(profile) is for the open guidance glasses: run `waycue glasses --profile \(profile)`",
+                                 code: RunFailure.usage)
+            }
+            pipelineConfig = PipelineConfig(profile: loaded)
         }
         if let c = pipelineConfig { try s.apply(c, source: config ?? profile.map { "profile \($0)" } ?? "") }
         if let width { s.width = width }

@@ -58,7 +58,11 @@ let allProfiles = CommittedProfileTests.expected
         let b = try bundle(name)
         try b.write(to: folder)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(names == ["70-waycue-camera.rules", "asound.conf", "install.sh", "profile.yaml", "waycue.service", "waycue.yaml"])
+        if b.profile.isGlasses {
+            #expect(names == ["10-waycue-ap.network", "dnsmasq.conf", "hostapd.conf", "install.sh", "profile.yaml", "waycue-glasses.service"])
+        } else {
+            #expect(names == ["70-waycue-camera.rules", "asound.conf", "install.sh", "profile.yaml", "waycue.service", "waycue.yaml"])
+        }
         let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("install.sh").path)[.posixPermissions] as? Int
         #expect(mode == 0o755)
         // The copied profile is the committed file, and it still validates under its name.
@@ -151,9 +155,9 @@ let allProfiles = CommittedProfileTests.expected
                                                     watchdogSeconds: watchdog))
             let out = folder.appendingPathComponent("bundle")
             try b.write(to: out)
-            let result = try runProgram([try #require(Self.tool), "verify", out.appendingPathComponent("waycue.service").path])
+            let result = try runProgram([try #require(Self.tool), "verify", out.appendingPathComponent(b.serviceUnitName).path])
             #expect(result.status == 0, "\(result.output)")
-            #expect(!result.output.contains("waycue.service"), "\(result.output)")
+            #expect(!result.output.contains(b.serviceUnitName), "\(result.output)")
         }
     }
 
@@ -166,5 +170,74 @@ let allProfiles = CommittedProfileTests.expected
         try b.write(to: folder)
         let result = try runProgram([try #require(Self.tool), "verify", folder.appendingPathComponent("waycue.service").path])
         #expect(result.status != 0)
+    }
+}
+
+/// The glasses' profile (`wifi-glasses`): the bundle is the access point and `waycue glasses`.
+@Suite struct GlassesBundleTests {
+    @Test func serviceRunsWaycueGlassesWithTheProfilesPorts() throws {
+        let b = try bundle("pi4-glasses")
+        #expect(b.serviceUnitName == "waycue-glasses.service")
+        #expect(b.glassesExecStart == "/usr/local/bin/waycue glasses --host 0.0.0.0 --port 8081 --imu-port 12345 --profile pi4-glasses --language en")
+        #expect(b.glassesUnit.contains("ExecStart=\(b.glassesExecStart)\n"))
+        #expect(b.glassesUnit.contains("After=network-online.target hostapd.service"))
+        #expect(b.serviceGroups.isEmpty)
+        #expect(b.runtimePackages.map(\.package) == ["espeak-ng", "hostapd", "dnsmasq"])
+    }
+
+    @Test func accessPointFilesComeFromTheProfile() throws {
+        var b = try bundle("pi4-glasses")
+        b.profile.accessPoint?.ssid = "walk-ap"
+        b.profile.accessPoint?.passphrase = "s3cret-pass"
+        b.profile.accessPoint?.address = "10.7.3.1"
+        b.profile.accessPoint?.channel = 11
+        b.profile.accessPoint?.countryCode = "DE"
+        b.profile.camera.device = "ws://10.7.3.1:8081/ws/camera"
+        #expect(b.profile.ruleIssues().isEmpty, "\(b.profile.ruleIssues())")
+        #expect(b.hostapdConfig.contains("\nssid=walk-ap\n") && b.hostapdConfig.contains("\nwpa_passphrase=s3cret-pass\n"))
+        #expect(b.hostapdConfig.contains("\nchannel=11\n") && b.hostapdConfig.contains("\ncountry_code=DE\n"))
+        #expect(b.accessPointNetwork.contains("\nAddress=10.7.3.1/24\n"))
+        #expect(b.dnsmasqConfig.contains("\ndhcp-range=10.7.3.10,10.7.3.50,255.255.255.0,12h\n"))
+        let settings = Dictionary(uniqueKeysWithValues: b.firmwareSettings.map { ($0.name, $0.value) })
+        #expect(settings == ["WIFI_SSID": "\"walk-ap\"", "WIFI_PASS": "\"s3cret-pass\"", "SERVER_HOST": "\"10.7.3.1\"",
+                             "SERVER_PORT": "8081", "UDP_HOST": "\"10.7.3.1\"", "UDP_PORT": "12345"])
+    }
+
+    @Test func rulesKeepTheGlassesProfileConsistent() throws {
+        let good = try ProfileCatalog(directories: [profilesFolder]).load("pi4-glasses")
+        #expect(good.ruleIssues().isEmpty)
+        func paths(_ change: (inout FirmwareProfile) -> Void) -> [String] {
+            var p = good
+            change(&p)
+            return p.ruleIssues().map(\.path)
+        }
+        #expect(paths { $0.accessPoint = nil } == ["accessPoint"])
+        #expect(paths { $0.camera.device = "ws://192.168.4.2:8081/ws/camera" } == ["camera.device"])
+        #expect(paths { $0.camera.device = "/dev/video0" } == ["camera.device"])
+        #expect(paths { $0.camera.format = "mjpeg" } == ["camera.format"])
+        #expect(paths { $0.audio.output = "bone-conduction-wired" } == ["audio.output"])
+        #expect(paths { $0.mounting.position = "chest" } == ["mounting.position"])
+        #expect(paths { $0.camera.width = 1280; $0.camera.height = 720 } == ["camera.width"])
+        #expect(paths { $0.accessPoint?.imuPort = 8081 } == ["accessPoint.imuPort"])
+        #expect(paths { $0.accessPoint?.address = "192.168.4.20"; $0.camera.device = "ws://192.168.4.20:8081/ws/camera" }
+                == ["accessPoint.address"])
+        // A camera on the board takes none of it.
+        var usb = try ProfileCatalog(directories: [profilesFolder]).load("pi4")
+        usb.accessPoint = good.accessPoint
+        usb.audio.output = "glasses-speaker"
+        #expect(Set(usb.ruleIssues().map(\.path)) == ["accessPoint", "audio.output"])
+    }
+
+    /// `firmware-profiles/glasses-ap/` is what `waycue profile bundle pi4-glasses` writes.
+    @Test func committedAccessPointFolderIsTheGeneratedBundle() throws {
+        let folder = profilesFolder.appendingPathComponent("glasses-ap")
+        let b = try bundle("pi4-glasses")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names == b.files.map(\.name).sorted())
+        for file in b.files {
+            let committed = try String(contentsOf: folder.appendingPathComponent(file.name), encoding: .utf8)
+            #expect(committed == file.contents,
+                    "firmware-profiles/glasses-ap/\(file.name) is stale: run `waycue profile bundle pi4-glasses firmware-profiles/glasses-ap`")
+        }
     }
 }

@@ -70,6 +70,35 @@ import Testing
         #expect(backup.contains("type hw card 0"))
     }
 
+    @Test func glassesBundleInstallsTheAccessPointAndTheService() throws {
+        let (folder, root) = try preparedBundle("pi4-glasses")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try install(folder, ["--root", root.path, "--skip-user"])
+        #expect(result.status == 0, "\(result.output)")
+        for path in ["/usr/local/bin/waycue", "/etc/systemd/system/waycue-glasses.service", "/etc/hostapd/hostapd.conf",
+                     "/etc/systemd/network/10-waycue-ap.network", "/etc/dnsmasq.d/waycue-glasses.conf",
+                     "/usr/local/share/waycue/firmware-profiles/pi4-glasses.yaml"] {
+            #expect(exists(root, path), "\(path) not installed")
+        }
+        for path in ["/etc/asound.conf", "/etc/udev/rules.d/70-waycue-camera.rules", "/etc/waycue/waycue.yaml"] {
+            #expect(!exists(root, path), "\(path) installed for the glasses")
+        }
+        // The passphrase is readable by root only.
+        let mode = try FileManager.default.attributesOfItem(atPath: root.path + "/etc/hostapd/hostapd.conf")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let installed = try String(contentsOf: root.appendingPathComponent("etc/hostapd/hostapd.conf"), encoding: .utf8)
+        #expect(installed == (try bundle("pi4-glasses").hostapdConfig))
+        if let systemctl = findProgram("systemctl") {
+            let enabled = try runProgram([systemctl, "--root=\(root.path)", "is-enabled", "waycue-glasses.service"])
+            #expect(enabled.output.trimmingCharacters(in: .whitespacesAndNewlines) == "enabled", "\(enabled.output)")
+            // hostapd and dnsmasq are not in this bare root: named, not fatal.
+            #expect(result.output.contains("could not enable hostapd.service"), "\(result.output)")
+        }
+        #expect(result.output.contains("the service also needs:"), "\(result.output)")
+        let again = try install(folder, ["--root", root.path, "--skip-user"])
+        #expect(again.status == 0, "\(again.output)")
+    }
+
     @Test func destdirWorksLikeRoot() throws {
         let (folder, root) = try preparedBundle("rk3566")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -31,7 +31,7 @@ func replacing(_ old: String, with new: String, in text: String) -> String {
 }
 
 @Suite struct CommittedProfileTests {
-    static let expected = ["h618", "pi-zero-2w", "pi4", "pi5", "rk3566", "rk3588", "x86-laptop"]
+    static let expected = ["h618", "pi-zero-2w", "pi4", "pi4-glasses", "pi5", "rk3566", "rk3588", "x86-laptop"]
 
     @Test func everyFileInTheFolderValidates() throws {
         let files = try FileManager.default.contentsOfDirectory(at: profilesFolder, includingPropertiesForKeys: nil)
@@ -101,7 +101,7 @@ func replacing(_ old: String, with new: String, in text: String) -> String {
                       ("width: 640", "width: 641", "camera.width: must be a multiple of 2, got 641"),
                       ("pitchDegrees: 15", "pitchDegrees: 75", "mounting.pitchDegrees: must be between -10 and 60, got 75"),
                       ("volumePercent: 70", "volumePercent: 170", "audio.volumePercent: must be between 0 and 100, got 170"),
-                      ("format: mjpeg", "format: h264", "camera.format: must be one of mjpeg, yuyv, nv12, rgb24, got 'h264'"),
+                      ("format: mjpeg", "format: h264", "camera.format: must be one of mjpeg, yuyv, nv12, rgb24, jpeg, got 'h264'"),
                       ("arch: aarch64", "arch: riscv64", "board.arch: must be one of aarch64, x86_64, got 'riscv64'"),
                       ("features: [neon, crc32]", "features: [neon, crc64]", "cpu.features[1]: must be one of"),
                       ("cores: 4", "cores: four", "cpu.cores: must be a whole number, got 'four'"),
