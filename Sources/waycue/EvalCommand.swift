@@ -22,7 +22,8 @@ struct EvalCommand: AsyncParsableCommand {
             default model (exit 1 when a build lacks it) on the split.
 
             With a model that has a mask head, images with mask files (split/masks/NAME.png) are \
-            also scored for mask IoU per class (`mask_iou` and `mask_images` in --json). \
+            also scored for mask IoU per class and a pixel confusion matrix (`mask_iou`, \
+            `mask_confusion` and `mask_images` in --json). \
             --json prints one object: map50, map50_95, per_class ({"ped_green": {"ap50": ..., \
             "ap50_95": ..., "count": ...}}), split, images, removed_near_duplicates, \
             unreadable_images, images_without_predictions, unmatched_predictions, confusion_matrix, \
@@ -144,6 +145,8 @@ struct EvalCommand: AsyncParsableCommand {
                 // prediction has the class) and the images scored.
                 obj["mask_iou"] = Dictionary(uniqueKeysWithValues: maskReport.perClass.map { ($0.name, $0.iou.map { $0 as Any } ?? NSNull()) })
                 obj["mask_images"] = maskReport.images
+                // Pixel confusion: rows true, columns predicted, in mask_confusion.labels' order.
+                obj["mask_confusion"] = ["labels": maskReport.confusionLabels, "counts": maskReport.confusion] as [String: Any]
                 print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
             } else {
                 print(String(decoding: try enc.encode(report), as: UTF8.self))
@@ -169,6 +172,13 @@ struct EvalCommand: AsyncParsableCommand {
                 print("mask IoU (\(maskReport.images) images with masks): " + maskReport.perClass.map {
                     "\($0.name) \(Self.figure($0.iou))"
                 }.joined(separator: "  "))
+                print("mask pixel confusion (rows true, columns predicted, share of the row's pixels):")
+                print("  " + maskReport.confusionLabels.joined(separator: " | "))
+                for (t, label) in maskReport.confusionLabels.enumerated() {
+                    print("  \(label): " + maskReport.confusionLabels.indices.map {
+                        maskReport.confusionShare(truth: t, predicted: $0).map { String(format: "%.3f", $0) } ?? "-"
+                    }.joined(separator: " "))
+                }
             }
             if report.images_without_predictions > 0 || report.unmatched_predictions > 0 {
                 print("\(report.images_without_predictions) images had no prediction line; \(report.unmatched_predictions) prediction lines were for removed or unknown images")

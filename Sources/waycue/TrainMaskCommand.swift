@@ -92,6 +92,35 @@ struct TrainMaskCommand: AsyncParsableCommand {
         let validRoots = valid.isEmpty ? data.map { $0 + "/valid" }.filter { fm.fileExists(atPath: $0) } : valid
         let validPairs = validRoots.flatMap { MaskLabels.pairs(under: $0) }
 
+        if start >= epochs {
+            // Nothing to train: write the checkpoint's (EMA) head without extracting features.
+            print("no epochs left (\(start) done, --epochs \(epochs)): writing the model from the checkpoint")
+        } else {
+            try trainEpochs(trainer, pairs: pairs, validPairs: validPairs, start: start, ckpt: ckpt)
+        }
+
+        let attached = try trainer.attachedGraph()
+        try ModelFile.save(attached, to: out + "/model.wcm")
+        print("wrote \(out)/model.wcm")
+        var reports: [String: MaskIoUReport] = [:]
+        let detector = try Detector(model: attached, threads: threads)
+        for root in validRoots {
+            let r = try MaskEvaluation.evaluate(detector: detector, pairs: MaskLabels.pairs(under: root))
+            reports[root] = r
+            print("pixel IoU on \(root) (\(r.images) images): " + r.perClass.map {
+                "\($0.name) " + ($0.iou.map { String(format: "%.3f", $0) } ?? "-")
+            }.joined(separator: ", "))
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(reports).write(to: URL(fileURLWithPath: out + "/mask-iou.json"))
+    }
+
+    /// Extracts the training and validation features, then trains epochs `start + 1...epochs`,
+    /// writing the checkpoint, metrics and loss plot after each.
+    private func trainEpochs(_ trainer: MaskHeadTrainer, pairs: [(image: String, mask: String)],
+                             validPairs: [(image: String, mask: String)], start: Int, ckpt: String) throws {
+        let fm = FileManager.default
         print("extracting features: \(pairs.count) training images x \(views) views, \(validPairs.count) validation images")
         let bar = ProgressBar(total: pairs.count, label: "features")
         let t0 = monotonicSeconds()
@@ -127,21 +156,6 @@ struct TrainMaskCommand: AsyncParsableCommand {
         }, progress: { e, s, n, _ in stepBar.update((e - 1 - startEpoch) * n + s) })
         stepBar.finish()
 
-        let attached = try trainer.attachedGraph()
-        try ModelFile.save(attached, to: out + "/model.wcm")
-        print("wrote \(out)/model.wcm")
-        var reports: [String: MaskIoUReport] = [:]
-        let detector = try Detector(model: attached, threads: threads)
-        for root in validRoots {
-            let r = try MaskEvaluation.evaluate(detector: detector, pairs: MaskLabels.pairs(under: root))
-            reports[root] = r
-            print("pixel IoU on \(root) (\(r.images) images): " + r.perClass.map {
-                "\($0.name) " + ($0.iou.map { String(format: "%.3f", $0) } ?? "-")
-            }.joined(separator: ", "))
-        }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(reports).write(to: URL(fileURLWithPath: out + "/mask-iou.json"))
     }
 
     /// An on/off option value.

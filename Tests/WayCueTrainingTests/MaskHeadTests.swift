@@ -247,6 +247,13 @@ import WayCueNN
         let report = try MaskEvaluation.evaluate(detector: detector, pairs: validPairs)
         let iou = try #require(report.perClass[0].iou)
         #expect(iou > 0.5, "pixel IoU on bars \(iou)")
+        // The pixel confusion agrees with the IoU: diagonal = intersection, row + column - diagonal = union.
+        #expect(report.confusionLabels == ["background", "tactile_guide"])
+        let c = report.confusion
+        #expect(c[1][1] == report.perClass[0].intersection)
+        #expect(c[1][0] + c[1][1] + c[0][1] == report.perClass[0].union)
+        #expect(c[0][0] > c[0][1] && c[1][1] > c[1][0])
+        #expect(abs((report.confusionShare(truth: 1, predicted: 0) ?? -1) + (report.confusionShare(truth: 1, predicted: 1) ?? -1) - 1) < 1e-9)
 
         // Checkpoint round trip: a restored trainer gives the same attached graph.
         let ck = dir + "/mask.ckpt"
@@ -255,6 +262,12 @@ import WayCueNN
         try again.restore(from: ck)
         #expect(again.history.count == 30)
         #expect(again.evaluate(valid).0 == after.0)
+        // Resuming a finished run (or one asked for fewer epochs than it has) trains nothing.
+        for start in [30, 31] {
+            var epochsRun = 0
+            try again.train(train, valid: valid, startEpoch: start, onEpoch: { _ in epochsRun += 1 })
+            #expect(epochsRun == 0 && again.history.count == 30)
+        }
         // Truncated and foreign checkpoints are refused with a clear error.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: ck))
         for cut in [3, 10, bytes.count / 2, bytes.count - 1] {

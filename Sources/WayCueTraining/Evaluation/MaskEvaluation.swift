@@ -80,6 +80,19 @@ public struct MaskIoUReport: Sendable, Codable, Hashable {
     public var images: Int
     /// Images skipped (unreadable image or mask), with the reason.
     public var skipped: [String]
+    /// Row and column names of ``confusion``: `background`, then the head's classes.
+    public var confusionLabels: [String]
+    /// Pixel confusion over the dataset: `confusion[t][p]` counts pixels whose truth is row `t`
+    /// and whose prediction is column `p` (ignored pixels, and truth classes the head does not
+    /// have, are left out). It says where a class's pixels go when they are missed: to the
+    /// background, or to another class.
+    public var confusion: [[Int]]
+
+    /// The share of row `truth`'s pixels predicted as `predicted`; nil for an empty row.
+    public func confusionShare(truth: Int, predicted: Int) -> Double? {
+        let total = confusion[truth].reduce(0, +)
+        return total > 0 ? Double(confusion[truth][predicted]) / Double(total) : nil
+    }
 }
 
 /// Scores a detector's mask head against mask files.
@@ -98,6 +111,11 @@ public enum MaskEvaluation {
         var inter = [Int](repeating: 0, count: K), uni = [Int](repeating: 0, count: K), withTruth = [Int](repeating: 0, count: K)
         var images = 0
         var skipped: [String] = []
+        // Confusion row of each truth value: 0 background, head class k at k + 1.
+        var truthRow = [Int?](repeating: nil, count: 256)
+        truthRow[0] = 0
+        for (k, tv) in truthValue.enumerated() { if let tv { truthRow[Int(tv)] = k + 1 } }
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: K + 1), count: K + 1)
         for (i, p) in pairs.enumerated() {
             defer { progress?(i + 1, pairs.count) }
             let image: Image, truth: [UInt8]
@@ -111,6 +129,10 @@ public enum MaskEvaluation {
             guard let mask = try detector.analyze(image, signalPass: nil).mask else { continue }
             let pred = mask.labelMap(width: image.width, height: image.height, threshold: threshold)
             images += 1
+            for j in 0..<pred.count where truth[j] != MaskLabels.ignoreValue {
+                guard let row = truthRow[Int(truth[j])] else { continue }
+                confusion[row][Int(pred[j])] += 1
+            }
             for k in 0..<K {
                 guard let tv = truthValue[k] else { continue }
                 let pv = UInt8(k + 1)
@@ -130,6 +152,7 @@ public enum MaskEvaluation {
             MaskIoUReport.ClassIoU(name: spec.classNames[k], iou: uni[k] > 0 ? Double(inter[k]) / Double(uni[k]) : nil,
                                    intersection: inter[k], union: uni[k], imagesWithTruth: withTruth[k])
         }
-        return MaskIoUReport(perClass: per, images: images, skipped: skipped)
+        return MaskIoUReport(perClass: per, images: images, skipped: skipped,
+                             confusionLabels: ["background"] + spec.classNames, confusion: confusion)
     }
 }

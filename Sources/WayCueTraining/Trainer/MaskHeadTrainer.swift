@@ -335,7 +335,7 @@ public final class MaskHeadTrainer {
         let steps = data.count / B
         var rng = SplitMix64(seed: config.seed &+ 2)
         for _ in 0..<startEpoch { _ = rng.next() }
-        for epoch in startEpoch..<config.epochs {
+        for epoch in startEpoch..<max(startEpoch, config.epochs) {
             let start = monotonicSeconds()
             var order = Array(0..<data.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
