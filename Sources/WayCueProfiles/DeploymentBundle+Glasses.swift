@@ -20,10 +20,10 @@ extension DeploymentBundle {
     }
 
     /// The `--language` of `waycue glasses` from the profile's espeak-ng voice (`cmn`/`zh`
-    /// voices speak Chinese, every other voice English).
+    /// voices speak Mandarin, every other voice English).
     var glassesLanguage: String {
         let voice = profile.audio.voice
-        return voice.hasPrefix("cmn") || voice.hasPrefix("zh") || voice.hasPrefix("yue") ? "zh" : "en"
+        return voice.hasPrefix("cmn") || voice.hasPrefix("zh") ? "zh" : "en"
     }
 
     /// The command line of the glasses service.

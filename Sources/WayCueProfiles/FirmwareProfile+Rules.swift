@@ -81,8 +81,8 @@ extension FirmwareProfile {
                 let octets = ap.address.split(separator: ".").compactMap { Int($0) }
                 if octets.count != 4 || octets.contains(where: { $0 > 255 }) || octets.last == 0 || octets.last == 255 {
                     add("accessPoint.address", "'\(ap.address)' is not a host address on a /24")
-                } else if octets.last! > 1 && octets.last! < 60 {
-                    add("accessPoint.address", "ends in \(octets.last!), inside the DHCP pool .10-.50 given to the glasses; use .1")
+                } else if (10...50).contains(octets[3]) {
+                    add("accessPoint.address", "ends in \(octets[3]), inside the DHCP pool .10-.50 given to the glasses; use .1")
                 }
                 if let endpoint = glassesEndpoint, endpoint.port == ap.imuPort {
                     add("accessPoint.imuPort", "equals the camera's TCP port \(endpoint.port); the firmware uses two ports (8081, 12345)")

@@ -199,6 +199,8 @@ let allProfiles = CommittedProfileTests.expected
         #expect(b.accessPointNetwork.contains("\nAddress=10.7.3.1/24\n"))
         #expect(b.dnsmasqConfig.contains("\ndhcp-range=10.7.3.10,10.7.3.50,255.255.255.0,12h\n"))
         let settings = Dictionary(uniqueKeysWithValues: b.firmwareSettings.map { ($0.name, $0.value) })
+        b.profile.audio.voice = "cmn"
+        #expect(b.glassesExecStart.hasSuffix("--profile pi4-glasses --language zh"))
         #expect(settings == ["WIFI_SSID": "\"walk-ap\"", "WIFI_PASS": "\"s3cret-pass\"", "SERVER_HOST": "\"10.7.3.1\"",
                              "SERVER_PORT": "8081", "UDP_HOST": "\"10.7.3.1\"", "UDP_PORT": "12345"])
     }
