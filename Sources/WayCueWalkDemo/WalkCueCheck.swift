@@ -146,6 +146,29 @@ public enum WalkCueCheck {
                     ?? "no 'paving junction' in the \(Int(bendWindow)) s before the walker reached the junction at \(f(junction.t))"))
         }
 
+        // 1e. No junction is announced where the walk has none: every "paving junction" cue
+        //     names a junction of the route on its side, reached at most `bendWindow` seconds
+        //     later (or passed at most 2 s before). A false "a branch to the right" sends a blind
+        //     walker off the strip; the checks above only look for the cues that must come.
+        let junctions = events.filter { $0.type == "junction" }
+        let junctionCues = spoken.filter { $0.message.key.hasPrefix("paving.junction") }
+        let unfounded = junctionCues.filter { cue in
+            let side = cue.message.arguments["side"]
+            return !junctions.contains { j in
+                cue.timestamp >= j.t - bendWindow && cue.timestamp <= j.t + 2
+                    && (side == nil || j.detail == nil || j.detail == side || j.detail == "both")
+            }
+        }
+        if !junctions.isEmpty || !unfounded.isEmpty {
+            results.append(Result(
+                name: "no junction announced where there is none",
+                passed: unfounded.isEmpty,
+                detail: unfounded.isEmpty
+                    ? "\(junctionCues.count) junction cue(s), each before a junction of the route on its side"
+                    : unfounded.map { "'\($0.text)' at \(f($0.timestamp)) with no junction on that side within \(Int(bendWindow)) s" }
+                        .joined(separator: "; ")))
+        }
+
         // 2. Red then green at each crossing with a pedestrian light.
         let greens = events.filter { $0.type == "light_change" && ($0.name ?? "").hasPrefix("ped") && $0.detail == "green" }
         var from = 0.0  // the approach to a crossing starts after the previous crossing's green

@@ -255,8 +255,10 @@ extension WalkCueCheckTests {
         #expect(detector.producesMasks)
         let result = try WalkRun.run(script: try Self.walk("paving-branch-grey.walk"), name: "paving-branch-grey.walk",
                                      options: options, detector: detector)
-        let paving = result.checks.filter { $0.name.hasPrefix("paving") || $0.name.hasPrefix("bend") || $0.name.hasPrefix("junction") }
-        #expect(paving.count == 3)
+        let paving = result.checks.filter {
+            $0.name.hasPrefix("paving") || $0.name.hasPrefix("bend") || $0.name.hasPrefix("junction") || $0.name.hasPrefix("no junction")
+        }
+        #expect(paving.count == 4)
         for c in paving { #expect(c.passed, "\(c.name): \(c.detail)") }
     }
 
@@ -283,7 +285,7 @@ extension WalkCueCheckTests {
             cue(9, "paving.warning", kind: .paving),
         ]
         let ok = WalkCueCheck.check(cues: good, events: evs, paving: paving, bends: bends)
-        #expect(ok.count == 4 && ok.allSatisfy(\.passed), "\(ok)")
+        #expect(ok.count == 5 && ok.allSatisfy(\.passed), "\(ok)")
         // Wrong side, too late, missing, and "paving lost" while on the paving.
         let bad = [
             cue(2, "paving.bends", kind: .paving, args: ["side": "right"]), cue(7, "paving.junction", kind: .paving, args: ["side": "left"]),
@@ -292,6 +294,31 @@ extension WalkCueCheckTests {
         let failed = Set(WalkCueCheck.check(cues: bad, events: evs, paving: paving, bends: bends).filter { !$0.passed }.map(\.name))
         #expect(failed == ["paving followed", "bend left announced (entered at 4.0 s)", "junction announced (reached at 6.0 s)",
                            "warning tiles announced (reached at 12.0 s)"])
+    }
+
+    /// A junction cue with no junction of the route behind it (the wrong side, long after the
+    /// junction, or on a walk without junctions) fails; the right one passes.
+    @Test func junctionsThatAreNotThereAreCaught() {
+        let evs = [
+            WalkEvent(t: 0, type: "start", name: nil, detail: nil, s: 0),
+            WalkEvent(t: 15.5, type: "junction", name: nil, detail: "left", s: 17),
+        ]
+        let name = "no junction announced where there is none"
+        func check(_ cues: [Cue], _ events: [WalkEvent]) -> WalkCueCheck.Result? {
+            WalkCueCheck.check(cues: cues, events: events, paving: paving).first { $0.name == name }
+        }
+        let right = cue(14.9, "paving.junction", kind: .paving, args: ["side": "left"])
+        #expect(check([right], evs)?.passed == true)
+        // The cue heard from a head on paving-branch-grey.walk: at the kerb, to the right.
+        let late = cue(22.9, "paving.junction", kind: .paving, args: ["side": "right"])
+        let r = check([right, late], evs)
+        #expect(r?.passed == false && (r?.detail.contains("22.9") ?? false), "\(String(describing: r))")
+        #expect(check([cue(14.9, "paving.junction", kind: .paving, args: ["side": "right"])], evs)?.passed == false)
+        #expect(check([cue(14.9, "paving.junction.both", kind: .paving)], evs)?.passed == true)
+        // A walk without junctions: no check unless a junction is announced, then it fails.
+        let plain = [WalkEvent(t: 0, type: "start", name: nil, detail: nil, s: 0)]
+        #expect(check([], plain) == nil)
+        #expect(check([late], plain)?.passed == false)
     }
 }
 
