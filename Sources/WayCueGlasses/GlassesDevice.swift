@@ -270,9 +270,7 @@ public final class GlassesDevice: @unchecked Sendable {
     // MARK: Camera, microphone, IMU input
 
     func cameraBinary(_ bytes: [UInt8], receivedAt: Double) {
-        lock.lock()
-        counters.cameraFrames += 1
-        lock.unlock()
+        count(\.cameraFrames)
         recorder?.camera(bytes)
         if let problem = source.offer(bytes, receivedAt: receivedAt) {
             logger.notice("device \(id): camera frame refused (\(problem.rawValue), \(bytes.count) bytes)")
@@ -280,9 +278,7 @@ public final class GlassesDevice: @unchecked Sendable {
     }
 
     func cameraText(_ text: String) {
-        lock.lock()
-        counters.cameraTexts += 1
-        lock.unlock()
+        count(\.cameraTexts)
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if t != "SNAP:BEGIN" && t != "SNAP:END" {
             source.refuse(.text)
@@ -290,27 +286,10 @@ public final class GlassesDevice: @unchecked Sendable {
         }
     }
 
-    func cameraError() {
+    /// Adds one to a counter (socket errors, timeouts, stalls: events the server sees).
+    func count(_ counter: WritableKeyPath<DeviceCounters, Int>) {
         lock.lock()
-        counters.cameraErrors += 1
-        lock.unlock()
-    }
-
-    func cameraTimedOut() {
-        lock.lock()
-        counters.cameraTimeouts += 1
-        lock.unlock()
-    }
-
-    func microphoneTimedOut() {
-        lock.lock()
-        counters.micTimeouts += 1
-        lock.unlock()
-    }
-
-    func streamStalled() {
-        lock.lock()
-        counters.streamStalls += 1
+        counters[keyPath: counter] += 1
         lock.unlock()
     }
 
@@ -329,17 +308,13 @@ public final class GlassesDevice: @unchecked Sendable {
     }
 
     func microphoneBinary(_ bytes: [UInt8]) {
-        lock.lock()
-        if bytes.count == 640 { counters.micFrames += 1 } else { counters.micBad += 1 }
-        lock.unlock()
+        count(bytes.count == 640 ? \.micFrames : \.micBad)
         recorder?.microphone(bytes)
     }
 
     func imu(_ sample: IMUSample?, raw bytes: [UInt8], at now: Double) {
         guard let sample else {
-            lock.lock()
-            counters.imuBad += 1
-            lock.unlock()
+            count(\.imuBad)
             return
         }
         lock.lock()
@@ -348,11 +323,6 @@ public final class GlassesDevice: @unchecked Sendable {
         recorder?.imu(bytes)
     }
 
-    func streamRequested() {
-        lock.lock()
-        counters.streamRequests += 1
-        lock.unlock()
-    }
 
     func streamChunkWritten(late: Bool) {
         lock.lock()

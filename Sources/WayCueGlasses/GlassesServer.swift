@@ -205,7 +205,7 @@ public final class GlassesServer: @unchecked Sendable {
         }
         router.get("/stream.wav") { [self] _, context in
             let d = device(context.remoteIP)
-            d.streamRequested()
+            d.count(\.streamRequests)
             let (generation, replaced) = d.stream.attach()
             let rate = configuration.streamSampleRate
             let stallSeconds = configuration.streamStallSeconds
@@ -237,7 +237,7 @@ public final class GlassesServer: @unchecked Sendable {
                         if !finished { throw StreamStall() }
                     }
                 } catch is StreamStall {
-                    d.streamStalled()
+                    d.count(\.streamStalls)
                     log.warning("device \(d.id): /stream.wav reader stopped reading (no chunk written for \(stallSeconds) s); closing that connection")
                     throw StreamStall()
                 }
@@ -296,14 +296,14 @@ public final class GlassesServer: @unchecked Sendable {
                         }
                     }
                 } catch where !Task.isCancelled {
-                    d.cameraError()
+                    d.count(\.cameraErrors)
                     self.logger.notice("device \(d.id): camera socket error: \(error)")
                 } catch {
                     // Cancelled: replaced by a newer connection, or closed for inactivity.
                 }
             }
             if end == .inactive {
-                d.cameraTimedOut()
+                d.count(\.cameraTimeouts)
                 logger.notice("device \(d.id): camera socket silent for \(inactivity) s (half-open, or stalled mid-frame); closed")
             }
         })
@@ -330,7 +330,7 @@ public final class GlassesServer: @unchecked Sendable {
                 }
             }
             if end == .inactive {
-                d.microphoneTimedOut()
+                d.count(\.micTimeouts)
                 logger.notice("device \(d.id): microphone socket silent for \(inactivity) s; closed")
             }
         })

@@ -83,9 +83,9 @@ public struct MaskIoUReport: Sendable, Codable, Hashable {
     /// Row and column names of ``confusion``: `background`, then the head's classes.
     public var confusionLabels: [String]
     /// Pixel confusion over the dataset: `confusion[t][p]` counts pixels whose truth is row `t`
-    /// and whose prediction is column `p` (ignored pixels, and truth classes the head does not
-    /// have, are left out). It says where a class's pixels go when they are missed: to the
-    /// background, or to another class.
+    /// and whose prediction is column `p` (ignored pixels are left out; truth classes the head
+    /// does not have count as background). It says where a class's pixels go when they are
+    /// missed: to the background, or to another class. The per-class IoU is derived from it.
     public var confusion: [[Int]]
 
     /// The share of row `truth`'s pixels predicted as `predicted`; nil for an empty row.
@@ -108,14 +108,15 @@ public enum MaskEvaluation {
         // Truth value of each head plane (its class's position in MaskLabels).
         let truthValue = spec.classNames.map { n in MaskLabels.classNames.firstIndex(of: n).map { UInt8($0 + 1) } }
         let K = spec.classNames.count
-        var inter = [Int](repeating: 0, count: K), uni = [Int](repeating: 0, count: K), withTruth = [Int](repeating: 0, count: K)
+        var withTruth = [Int](repeating: 0, count: K)
         var images = 0
         var skipped: [String] = []
-        // Confusion row of each truth value: 0 background, head class k at k + 1.
-        var truthRow = [Int?](repeating: nil, count: 256)
-        truthRow[0] = 0
+        // Confusion row of each truth value: head class k at k + 1, everything else (background,
+        // and classes this head does not have) at 0.
+        var truthRow = [Int](repeating: 0, count: 256)
         for (k, tv) in truthValue.enumerated() { if let tv { truthRow[Int(tv)] = k + 1 } }
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: K + 1), count: K + 1)
+        var rowPixels = [Int](repeating: 0, count: K + 1)
         for (i, p) in pairs.enumerated() {
             defer { progress?(i + 1, pairs.count) }
             let image: Image, truth: [UInt8]
@@ -129,28 +130,23 @@ public enum MaskEvaluation {
             guard let mask = try detector.analyze(image, signalPass: nil).mask else { continue }
             let pred = mask.labelMap(width: image.width, height: image.height, threshold: threshold)
             images += 1
+            for r in rowPixels.indices { rowPixels[r] = 0 }
             for j in 0..<pred.count where truth[j] != MaskLabels.ignoreValue {
-                guard let row = truthRow[Int(truth[j])] else { continue }
+                let row = truthRow[Int(truth[j])]
                 confusion[row][Int(pred[j])] += 1
+                rowPixels[row] += 1
             }
-            for k in 0..<K {
-                guard let tv = truthValue[k] else { continue }
-                let pv = UInt8(k + 1)
-                var a = 0, u = 0, t = 0
-                for j in 0..<pred.count where truth[j] != MaskLabels.ignoreValue {
-                    let isT = truth[j] == tv, isP = pred[j] == pv
-                    if isT { t += 1 }
-                    if isT && isP { a += 1 }
-                    if isT || isP { u += 1 }
-                }
-                inter[k] += a
-                uni[k] += u
-                if t > 0 { withTruth[k] += 1 }
-            }
+            for k in 0..<K where rowPixels[k + 1] > 0 { withTruth[k] += 1 }
         }
+        // IoU from the confusion: intersection is the diagonal; union is the class's truth row
+        // plus its prediction column, less the diagonal counted twice.
         let per = (0..<K).map { k in
-            MaskIoUReport.ClassIoU(name: spec.classNames[k], iou: uni[k] > 0 ? Double(inter[k]) / Double(uni[k]) : nil,
-                                   intersection: inter[k], union: uni[k], imagesWithTruth: withTruth[k])
+            let c = k + 1
+            let inter = truthValue[k] == nil ? 0 : confusion[c][c]
+            let uni = truthValue[k] == nil ? 0
+                : confusion[c].reduce(0, +) + confusion.reduce(0) { $0 + $1[c] } - confusion[c][c]
+            return MaskIoUReport.ClassIoU(name: spec.classNames[k], iou: uni > 0 ? Double(inter) / Double(uni) : nil,
+                                          intersection: inter, union: uni, imagesWithTruth: withTruth[k])
         }
         return MaskIoUReport(perClass: per, images: images, skipped: skipped,
                              confusionLabels: ["background"] + spec.classNames, confusion: confusion)
