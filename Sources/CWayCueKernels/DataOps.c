@@ -9,8 +9,7 @@
 
 static inline long wc_data_tasks(const wc_pool *pool, long units, long floats) {
     if (floats < WC_DATA_PARALLEL_MIN) return 1;
-    long t = wc_pool_threads(pool);
-    return t < units ? t : units;
+    return wc_pool_tasks(pool, units, 1);
 }
 
 typedef struct {
@@ -72,4 +71,28 @@ static void wc_act_task(void *ctx, long t) {
 void wc_mt_activation(wc_pool *pool, const float *x, float *y, long n, int act, float a0, float a1) {
     wc_act_job j = {x, y, n, act, a0, a1, wc_data_tasks(pool, (n + 1023) / 1024, n)};
     wc_pool_run(pool, j.tasks, wc_act_task, &j);
+}
+
+typedef struct { const float *x; float *y; long planes, h, w, blocks, tasks; } wc_tr_job;
+
+static void wc_tr_task(void *ctx, long t) {
+    wc_tr_job *j = (wc_tr_job *)ctx;
+    long units = j->planes * j->blocks, chunk = (units + j->tasks - 1) / j->tasks;
+    long u0 = t * chunk, u1 = u0 + chunk < units ? u0 + chunk : units;
+    for (long u = u0; u < u1; u++) {
+        long p = u / j->blocks, i0 = (u % j->blocks) * 16, i1 = i0 + 16 < j->h ? i0 + 16 : j->h;
+        const float *src = j->x + p * j->h * j->w;
+        float *dst = j->y + p * j->h * j->w;
+        for (long j0 = 0; j0 < j->w; j0 += 16) {
+            long j1 = j0 + 16 < j->w ? j0 + 16 : j->w;
+            for (long i = i0; i < i1; i++)
+                for (long c = j0; c < j1; c++) dst[c * j->h + i] = src[i * j->w + c];
+        }
+    }
+}
+
+void wc_mt_transpose(wc_pool *pool, const float *x, float *y, long planes, long h, long w) {
+    long blocks = (h + 15) / 16;
+    wc_tr_job j = {x, y, planes, h, w, blocks, wc_data_tasks(pool, planes * blocks, planes * h * w)};
+    wc_pool_run(pool, j.tasks, wc_tr_task, &j);
 }

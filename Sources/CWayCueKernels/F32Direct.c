@@ -53,6 +53,10 @@ long wc_f32_direct_scratch(long C, long H, long W, int k, int stride, int pt, in
     return C * g.planeFloats + g.Hp * g.Wp + Wo + 64;
 }
 
+long wc_f32_direct_plane_floats(long H, long W, int stride, int pt, int pl, int pb, int pr) {
+    return wc_geometry(H, W, pt, pl, pb, pr, stride).planeFloats;
+}
+
 static inline float wc_act1(float y, int act, float a0, float a1) {
     switch (act) {
     case 1: return y > 0.f ? y : 0.f;
@@ -70,14 +74,20 @@ static inline float wc_act1(float y, int act, float a0, float a1) {
 #define WC_OB 8
 typedef float wc_v16 __attribute__((vector_size(64)));
 WC_CLONES
-void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
-                        const float *weights, const float *bias, int k, int stride, int pt, int pl,
-                        int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
-                        long o1) {
+void wc_f32_conv_direct_prepare(const float *in, long H, long W, int stride, int pt,
+                                int pl, int pb, int pr, float *planes, float *tmp, long c0,
+                                long c1) {
     wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
-    float *planes = scratch, *tmp = scratch + C * g.planeFloats;
-    for (long c = 0; c < C; c++)
+    for (long c = c0; c < c1; c++)
         wc_prepare_plane(in + c * H * W, H, W, pt, pl, stride, g, 0.f, tmp, planes + c * g.planeFloats);
+}
+
+WC_CLONES
+void wc_f32_conv_direct_rows(const float *planes, long C, long H, long W, float *out, long Ho,
+                             long Wo, const float *weights, const float *bias, int k, int stride,
+                             int pt, int pl, int pb, int pr, int act, float a0, float a1, long o0,
+                             long o1, long y0, long y1) {
+    wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
     const long taps = C * k * k;
     for (long ob = o0; ob < o1; ob += WC_OB) {
         const long on = o1 - ob < WC_OB ? o1 - ob : WC_OB;
@@ -86,7 +96,7 @@ void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, lon
             for (int o = 0; o < WC_OB; o++) wt[t * WC_OB + o] = o < on ? weights[(ob + o) * taps + t] : 0.f;
         float bb[WC_OB];
         for (int o = 0; o < WC_OB; o++) bb[o] = (o < on && bias) ? bias[ob + o] : 0.f;
-        for (long oy = 0; oy < Ho; oy++) {
+        for (long oy = y0; oy < y1; oy++) {
             for (long x0 = 0; x0 < Wo; x0 += 16) {
                 wc_v16 acc[WC_OB];
 #pragma clang loop unroll(full)
@@ -117,6 +127,17 @@ void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, lon
             }
         }
     }
+}
+
+void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
+                        const float *weights, const float *bias, int k, int stride, int pt, int pl,
+                        int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
+                        long o1) {
+    wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
+    float *planes = scratch, *tmp = scratch + C * g.planeFloats;
+    wc_f32_conv_direct_prepare(in, H, W, stride, pt, pl, pb, pr, planes, tmp, 0, C);
+    wc_f32_conv_direct_rows(planes, C, H, W, out, Ho, Wo, weights, bias, k, stride, pt, pl, pb, pr,
+                            act, a0, a1, o0, o1, 0, Ho);
 }
 
 WC_CLONES

@@ -1,16 +1,12 @@
 // Splits the kernels across the worker pool: each task gets a contiguous range (of channels,
-// output channels or column blocks) and its own slice of scratch. Jobs live on the stack.
+// output rows or column blocks), at most one task per thread and none below a minimum size,
+// and each thread uses its own slice of scratch (by pool slot). Jobs live on the stack.
 #include "CWayCueKernels.h"
 
 static inline void wc_range(long total, long tasks, long t, long *b, long *e) {
     long chunk = (total + tasks - 1) / tasks;
     *b = t * chunk;
     *e = *b + chunk < total ? *b + chunk : total;
-}
-
-static inline long wc_tasks(const wc_pool *pool, long total) {
-    long t = wc_pool_threads(pool);
-    return t < total ? t : total;
 }
 
 typedef struct {
@@ -24,7 +20,7 @@ static void wc_dw_task(void *ctx, long t) {
     wc_range(j->C, j->tasks, t, &b, &e);
     if (b < e)
         wc_f32_dwconv(j->in, j->H, j->W, j->out, j->Ho, j->Wo, j->w, j->b, j->k, j->stride, j->pt,
-                      j->pl, j->pb, j->pr, j->act, j->a0, j->a1, j->scratch + t * j->per, b, e);
+                      j->pl, j->pb, j->pr, j->act, j->a0, j->a1, j->scratch + wc_pool_slot() * j->per, b, e);
 }
 
 void wc_mt_dwconv(wc_pool *pool, const float *in, long C, long H, long W, float *out, long Ho,
@@ -32,27 +28,51 @@ void wc_mt_dwconv(wc_pool *pool, const float *in, long C, long H, long W, float 
                   int pl, int pb, int pr, int act, float a0, float a1, float *scratch,
                   long scratchPerThread) {
     wc_conv_job j = {in, C, H, W, out, C, Ho, Wo, weights, bias, k, stride, pt, pl, pb, pr, act,
-                     a0, a1, scratch, scratchPerThread, wc_tasks(pool, C)};
+                     a0, a1, scratch, scratchPerThread, wc_pool_tasks(pool, C, 4)};
     wc_pool_run(pool, j.tasks, wc_dw_task, &j);
 }
 
-static void wc_direct_task(void *ctx, long t) {
-    wc_conv_job *j = (wc_conv_job *)ctx;
+typedef struct {
+    const wc_conv_job *conv; long tmpStride, planeFloats;
+} wc_direct_prep_job;
+
+static void wc_direct_prep_task(void *ctx, long t) {
+    wc_direct_prep_job *p = (wc_direct_prep_job *)ctx;
+    const wc_conv_job *j = p->conv;
     long b, e;
-    wc_range(j->Co, j->tasks, t, &b, &e);
+    wc_range(j->C, j->tasks, t, &b, &e);
     if (b < e)
-        wc_f32_conv_direct(j->in, j->C, j->H, j->W, j->out, j->Ho, j->Wo, j->w, j->b, j->k,
-                           j->stride, j->pt, j->pl, j->pb, j->pr, j->act, j->a0, j->a1,
-                           j->scratch + t * j->per, b, e);
+        wc_f32_conv_direct_prepare(j->in, j->H, j->W, j->stride, j->pt, j->pl, j->pb, j->pr,
+                                   j->scratch, j->scratch + j->C * p->planeFloats + wc_pool_slot() * p->tmpStride, b, e);
 }
 
+static void wc_direct_rows_task(void *ctx, long t) {
+    wc_conv_job *j = (wc_conv_job *)ctx;
+    long b, e;
+    wc_range(j->Ho, j->tasks, t, &b, &e);
+    if (b < e)
+        wc_f32_conv_direct_rows(j->scratch, j->C, j->H, j->W, j->out, j->Ho, j->Wo, j->w, j->b, j->k,
+                                j->stride, j->pt, j->pl, j->pb, j->pr, j->act, j->a0, j->a1, 0,
+                                j->Co, b, e);
+}
+
+// The input planes are padded (and split for stride 2) once, shared by every task, channels
+// split across the pool; then each task computes every output channel for a band of rows.
+// Splitting by output channel instead made each task pad the whole input again, and left
+// half-empty 8-channel blocks (the 24-channel stem: 12 + 12 channels = 4 blocks for 3).
 void wc_mt_conv_direct(wc_pool *pool, const float *in, long C, long H, long W, float *out,
                        long Co, long Ho, long Wo, const float *weights, const float *bias, int k,
                        int stride, int pt, int pl, int pb, int pr, int act, float a0, float a1,
                        float *scratch, long scratchPerThread) {
+    (void)scratchPerThread;  // threads x per-thread scratch holds the shared planes + a pad buffer a task
+    long planeFloats = wc_f32_direct_plane_floats(H, W, stride, pt, pl, pb, pr);
+    long padFloats = (H + pt + pb) * (W + pl + pr + 16);
     wc_conv_job j = {in, C, H, W, out, Co, Ho, Wo, weights, bias, k, stride, pt, pl, pb, pr, act,
-                     a0, a1, scratch, scratchPerThread, wc_tasks(pool, (Co + 7) / 8)};
-    wc_pool_run(pool, j.tasks, wc_direct_task, &j);
+                     a0, a1, scratch, 0, wc_pool_tasks(pool, C, 1)};
+    wc_direct_prep_job p = {&j, padFloats, planeFloats};
+    wc_pool_run(pool, j.tasks, wc_direct_prep_task, &p);
+    j.tasks = wc_pool_tasks(pool, Ho, 4);
+    wc_pool_run(pool, j.tasks, wc_direct_rows_task, &j);
 }
 
 static void wc_pool_task(void *ctx, long t) {
@@ -61,14 +81,14 @@ static void wc_pool_task(void *ctx, long t) {
     wc_range(j->C, j->tasks, t, &b, &e);
     if (b < e)
         wc_f32_maxpool(j->in, j->H, j->W, j->out, j->Ho, j->Wo, j->k, j->stride, j->pt, j->pl,
-                       j->pb, j->pr, j->scratch + t * j->per, b, e);
+                       j->pb, j->pr, j->scratch + wc_pool_slot() * j->per, b, e);
 }
 
 void wc_mt_maxpool(wc_pool *pool, const float *in, long C, long H, long W, float *out, long Ho,
                    long Wo, int k, int stride, int pt, int pl, int pb, int pr, float *scratch,
                    long scratchPerThread) {
     wc_conv_job j = {in, C, H, W, out, C, Ho, Wo, 0, 0, k, stride, pt, pl, pb, pr, 0,
-                     0, 0, scratch, scratchPerThread, wc_tasks(pool, C)};
+                     0, 0, scratch, scratchPerThread, wc_pool_tasks(pool, C, 2)};
     wc_pool_run(pool, j.tasks, wc_pool_task, &j);
 }
 
@@ -86,7 +106,7 @@ static void wc_ba_task(void *ctx, long t) {
 void wc_mt_bias_act(wc_pool *pool, float *x, long channels, long plane, const float *bias,
                     int act, float a0, float a1) {
     wc_ba_job j = {x, channels, plane, bias, act, a0, a1,
-                   channels * plane >= 32768 ? wc_tasks(pool, channels) : 1};
+                   channels * plane >= 32768 ? wc_pool_tasks(pool, channels, 4) : 1};
     wc_pool_run(pool, j.tasks, wc_ba_task, &j);
 }
 
@@ -109,7 +129,7 @@ void wc_mt_qgemm(wc_pool *pool, int level, const int8_t *w, long Kp, const uint8
                  int act, float a0, float a1, float *out, long ldo) {
     long blocks = (N + 15) / 16;
     wc_q_job j = {level, w, Kp, packed, N, M, comp, scale, bias, act, a0, a1, out, ldo,
-                  wc_tasks(pool, blocks), blocks};
+                  wc_pool_tasks(pool, blocks, 2), blocks};
     wc_pool_run(pool, j.tasks, wc_q_task, &j);
 }
 
@@ -130,7 +150,7 @@ void wc_mt_sgemm(wc_pool *pool, wc_sgemm_fn gemm, int transA, long M, long N, lo
                  const float *A, long lda, const float *B, long ldb, float *C, long ldc) {
     long blocks = (N + 15) / 16;
     // Below ~2 MFLOP a split costs more than it gains.
-    long tasks = 2.0 * M * N * K < 2e6 ? 1 : wc_tasks(pool, blocks);
+    long tasks = 2.0 * M * N * K < 2e6 ? 1 : wc_pool_tasks(pool, blocks, 2);
     wc_g_job j = {gemm, transA, M, N, K, A, lda, B, ldb, C, ldc, tasks};
     wc_pool_run(pool, tasks, wc_g_task, &j);
 }

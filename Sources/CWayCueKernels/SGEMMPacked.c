@@ -155,8 +155,7 @@ void wc_mt_sgemm_packed(wc_pool *pool, const float *packedA, long M, long N, lon
                         const float *b, long ldb, const float *bias, int act, float a0, float a1,
                         float *c, long ldc) {
     long blocks = (N + 7) / 8;
-    long threads = wc_pool_threads(pool);
-    long tasks = 2.0 * M * N * K < 2e6 ? 1 : (threads < blocks ? threads : blocks);
+    long tasks = 2.0 * M * N * K < 2e6 ? 1 : wc_pool_tasks(pool, blocks, 2);
     wc_sgp_job j = {packedA, M, N, K, b, ldb, bias, act, a0, a1, c, ldc, tasks, blocks};
     wc_pool_run(pool, tasks, wc_sgp_task, &j);
 }

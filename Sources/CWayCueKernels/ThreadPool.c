@@ -1,16 +1,55 @@
-// A fixed pool of worker threads. Workers spin briefly for the next job, then sleep on a
-// condition variable. The caller takes part in every job, so a 1-thread pool has no workers;
-// when it runs out of tasks it too spins only briefly for the others, then sleeps until the
-// last task's finisher wakes it, so a core whose worker is descheduled (a second load on the
-// machine) is not burnt waiting.
+// A fixed pool of worker threads. Workers spin for the next job for a fixed time (50 us, see
+// wc_spin_budget_ns), then sleep on a condition variable. The caller takes part in every job,
+// so a 1-thread pool has no workers; when it runs out of tasks it too spins for at most that
+// long for the others, then sleeps until the last task's finisher wakes it, so a core whose
+// worker is descheduled (a second load on the machine) is not burnt waiting, and an idle pool
+// (between camera frames) uses no core.
 #include "CWayCueKernels.h"
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
+
+// How long an idle worker (or a caller waiting for the last task) spins before it sleeps:
+// 50 microseconds, about the gap between two ops of an inference. Measured on the 2-core
+// test machine (Benchmarks/README.md, "Threads"): with nothing else running, 50 us, 200 us
+// and 1 ms gave the same 2-thread times; with a busy loop beside the inference, 1 ms made two
+// threads 1.6x slower than 50 us, because a spinning thread takes the time slice the
+// preempted thread needs to finish its task. Between camera frames the workers sleep, so an
+// idle pool uses no core. WAYCUE_POOL_SPIN_US overrides it (0: sleep at once).
+static long wc_spin_budget_ns(void) {
+    const char *e = getenv("WAYCUE_POOL_SPIN_US");
+    if (e && *e) {
+        long us = strtol(e, NULL, 10);
+        if (us >= 0 && us <= 1000000) return us * 1000;
+    }
+    return 50L * 1000;
+}
+
+// The pool slot of the calling thread while it runs a task: 0 for the caller, 1... for the
+// workers. Tasks index per-thread scratch by it, not by task index.
+static _Thread_local int wc_current_slot;
+
+int wc_pool_slot(void) { return wc_current_slot; }
+
+static inline long wc_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static inline void wc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 struct wc_pool {
     int threads;
+    atomic_int nextSlot;
     pthread_t *workers;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -23,6 +62,7 @@ struct wc_pool {
     wc_task_fn fn;
     void *ctx;
     atomic_int stop;
+    long spinNs;
 };
 
 static void wc_pool_drain(wc_pool *pool) {
@@ -45,22 +85,25 @@ static void wc_pool_drain(wc_pool *pool) {
 
 static void *wc_pool_main(void *arg) {
     wc_pool *pool = (wc_pool *)arg;
+    wc_current_slot = atomic_fetch_add(&pool->nextSlot, 1);
     long seen = 0;
     for (;;) {
         long gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+        long spinStart = 0;
         int spins = 0;
         while (gen == seen && !atomic_load_explicit(&pool->stop, memory_order_acquire)) {
-            if (++spins < 2000) {
-#if defined(__x86_64__) || defined(__i386__)
-                __builtin_ia32_pause();
-#endif
-            } else {
+            // Check the clock every 64 pauses: a pause is 10-150 cycles depending on the core.
+            if ((++spins & 63) != 0) {
+                wc_cpu_relax();
+            } else if (spinStart == 0) {
+                spinStart = wc_now_ns();
+            } else if (wc_now_ns() - spinStart >= pool->spinNs) {
                 pthread_mutex_lock(&pool->lock);
                 gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
                 if (gen == seen && !atomic_load_explicit(&pool->stop, memory_order_acquire))
                     pthread_cond_wait(&pool->wake, &pool->lock);
                 pthread_mutex_unlock(&pool->lock);
-                spins = 0;
+                spinStart = 0;
             }
             gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
         }
@@ -75,6 +118,8 @@ wc_pool *wc_pool_create(int threads) {
     wc_pool *pool = calloc(1, sizeof(wc_pool));
     if (!pool) return NULL;
     pool->threads = threads;
+    pool->spinNs = wc_spin_budget_ns();
+    atomic_store(&pool->nextSlot, 1);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->finished, NULL);
@@ -108,8 +153,11 @@ int wc_pool_threads(const wc_pool *pool) { return pool ? pool->threads : 1; }
 
 void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx) {
     if (count <= 0) return;
+    int outerSlot = wc_current_slot;
+    wc_current_slot = 0;
     if (!pool || pool->threads == 1 || count == 1) {
         for (long i = 0; i < count; i++) fn(ctx, i);
+        wc_current_slot = outerSlot;
         return;
     }
     pool->fn = fn;
@@ -122,15 +170,14 @@ void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx) {
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     wc_pool_drain(pool);
-    for (int spins = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < count; spins++) {
-        if (spins < 2000) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#elif defined(__aarch64__)
-            __asm__ __volatile__("yield");
-#endif
+    long spinStart = 0;
+    for (int spins = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < count;) {
+        if ((++spins & 63) != 0) {
+            wc_cpu_relax();
             continue;
         }
+        if (spinStart == 0) spinStart = wc_now_ns();
+        if (wc_now_ns() - spinStart < pool->spinNs) continue;
         // Sleep until the finisher of the last task signals. callerWaiting is set before done
         // is re-read (both sequentially consistent), so a finisher that missed the flag has
         // already made done == count visible here.
@@ -140,4 +187,13 @@ void wc_pool_run(wc_pool *pool, long count, wc_task_fn fn, void *ctx) {
         atomic_store(&pool->callerWaiting, 0);
         pthread_mutex_unlock(&pool->lock);
     }
+    wc_current_slot = outerSlot;
+}
+
+long wc_pool_tasks(const wc_pool *pool, long units, long minUnits) {
+    long threads = wc_pool_threads(pool);
+    if (minUnits < 1) minUnits = 1;
+    if (threads <= 1 || units < 2 * minUnits) return 1;
+    long n = units / minUnits;
+    return n < threads ? n : threads;
 }

@@ -192,7 +192,7 @@ public final class GraphRunner: @unchecked Sendable {
         case .concatShuffle(let g): Ops.concatShuffle(s.inputs, s.output, groups: g, pool: pool)
         case .binary(let b): Ops.binary(s.inputs[0], s.inputs[1], s.output, b, pool: pool)
         case .shuffle(let g): Ops.shuffle(s.inputs[0], s.output, groups: g, pool: pool)
-        case .transpose: Ops.transpose(s.inputs[0], s.output)
+        case .transpose: Ops.transpose(s.inputs[0], s.output, pool: pool)
         case .softmax: Ops.softmax(s.inputs[0], s.output)
         case .activation(let a): Ops.activation(s.inputs[0], s.output, a, pool: pool)
         case .matmul: Ops.matmul(s.inputs[0], s.inputs[1], s.output)

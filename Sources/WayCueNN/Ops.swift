@@ -183,8 +183,9 @@ public enum Ops {
     /// Fast resize using a precomputed table: rows interpolated once, then blended.
     public static func resize(_ x: TensorView, _ y: TensorView, table t: ResizeTable, pool: ThreadPool) {
         let planes = x.shape.n * x.shape.c
-        let tasks = 1 // small op: a closure handed to the pool costs more than it saves
-        let chunk = planes
+        // Small resizes run on the caller: a hand-over to the pool costs more than it saves.
+        let tasks = planes * y.shape.plane >= 65536 ? min(pool.threads, planes) : 1
+        let chunk = (planes + tasks - 1) / tasks
         let (iw, oh, ow) = (x.shape.w, y.shape.h, y.shape.w)
         t.x0.withUnsafeBufferPointer { x0 in t.x1.withUnsafeBufferPointer { x1 in t.fx.withUnsafeBufferPointer { fx in
         t.y0.withUnsafeBufferPointer { y0 in t.y1.withUnsafeBufferPointer { y1 in t.fy.withUnsafeBufferPointer { fy in
@@ -279,23 +280,9 @@ public enum Ops {
         }
     }
 
-    /// Fast transpose in 16x16 tiles (cache friendly).
-    public static func transpose(_ x: TensorView, _ y: TensorView) {
-        let (h, w) = (x.shape.h, x.shape.w)
-        for p in 0..<x.shape.n * x.shape.c {
-            let src = x.data + p * h * w, dst = y.data + p * h * w
-            var i0 = 0
-            while i0 < h {
-                let i1 = min(h, i0 + 16)
-                var j0 = 0
-                while j0 < w {
-                    let j1 = min(w, j0 + 16)
-                    for i in i0..<i1 { for j in j0..<j1 { dst[j * h + i] = src[i * w + j] } }
-                    j0 = j1
-                }
-                i0 = i1
-            }
-        }
+    /// Fast transpose in 16x16 tiles (cache friendly), split across `pool` when large.
+    public static func transpose(_ x: TensorView, _ y: TensorView, pool: ThreadPool? = nil) {
+        wc_mt_transpose(pool?.raw, x.data, y.data, x.shape.n * x.shape.c, x.shape.h, x.shape.w)
     }
 
     /// Batched matrix product: for every `(n, c)`, `y[M x N] = a[M x K] * b[K x N]` (BLAS).

@@ -78,6 +78,40 @@ public struct PavingMaterial: Sendable, Hashable, Codable {
                        studs: true, dotsPerTile: 5, staggeredDots: true, grain: 14),
     ]
 
+    /// Every colour the held-out split uses (tile bodies, relief, surround palettes, cycle-lane
+    /// paint): randomised training colours keep away from all of them.
+    public static var unseenColours: [SynthColor] {
+        unseenCatalogue.flatMap { [$0.base, $0.relief] }
+            + SurroundPattern.palettes(.unseen).flatMap { [$0.0, $0.1] } + CycleLane.colors(.unseen)
+    }
+
+    /// A random colour at least `minDistance` (RGB, 8-bit levels) from every colour in
+    /// `avoiding`: hue anywhere, from near-black to near-white, grey to saturated.
+    ///
+    /// Training on paving of any colour makes a model find it by its relief and layout, which
+    /// is what real paving (faded, dirty, grey, white, red, steel) has in common.
+    public static func randomColour(_ rng: inout SynthRandom, avoiding: [SynthColor], minDistance: Float = 40) -> SynthColor {
+        var c = SynthColor(128, 128, 128)
+        for _ in 0..<64 {
+            let h = rng.uniform(0...360), sat = rng.chance(0.3) ? rng.uniform(0...0.12) : rng.uniform(0.12...0.85)
+            let v = rng.uniform(0.22...0.95)
+            c = SynthColor.hsv(hue: h, saturation: sat, value: v)
+            if avoiding.allSatisfy({ $0.distance(to: c) >= minDistance }) { return c }
+        }
+        return c
+    }
+
+    /// This material with a random body colour (and relief colour for studs) far from every
+    /// held-out colour; the name becomes `random-RRGGBB`.
+    public func withRandomColour(_ rng: inout SynthRandom) -> PavingMaterial {
+        var m = self
+        let avoid = PavingMaterial.unseenColours
+        m.base = PavingMaterial.randomColour(&rng, avoiding: avoid)
+        m.relief = studs ? PavingMaterial.randomColour(&rng, avoiding: avoid + [m.base], minDistance: 50) : m.base
+        m.name = String(format: "random-%02x%02x%02x", Int(m.base.r), Int(m.base.g), Int(m.base.b))
+        return m
+    }
+
     /// The catalogue of a split.
     public static func catalogue(_ split: MaterialSplit) -> [PavingMaterial] {
         split == .train ? trainCatalogue : unseenCatalogue

@@ -38,8 +38,13 @@ extension SynthSceneGenerator {
     ///   - camera: The nominal camera (size and field of view).
     ///   - materials: Which catalogue half to draw materials and patterns from.
     ///   - texel: Ground texel in metres (7 mm: bars and domes are several texels wide).
+    ///   - randomColours: With `train` materials, the fraction of scenes whose paving colour, and
+    ///     separately whose surround colours, are drawn at random (any hue, dark to light, grey
+    ///     to saturated) but never within 40 levels of a held-out colour
+    ///     (``PavingMaterial/unseenColours``). Drawn from a stream of its own: at 0 (the
+    ///     default) every scene is exactly as before.
     public static func realisticScene(seed: UInt64, camera: CameraModel, materials: MaterialSplit = .train,
-                                      texel: Double = 0.007) -> SynthScene {
+                                      texel: Double = 0.007, randomColours: Double = 0) -> SynthScene {
         var scene = self.scene(seed: seed, camera: camera, texel: texel)
         var rng = SynthRandom(seed: seed, stream: materials == .train ? 41 : 43)
         var cam = camera
@@ -54,6 +59,9 @@ extension SynthSceneGenerator {
         layout.patches = []
         var m = rng.pick(PavingMaterial.catalogue(materials))
         m.base = m.base.scaled(Float(rng.uniform(0.93...1.07)))
+        var colourRng = SynthRandom(seed: seed, stream: 59)
+        let randomise = materials == .train && randomColours > 0
+        if randomise, colourRng.chance(randomColours) { m = m.withRandomColour(&colourRng) }
         let wear = rng.chance(0.45) ? rng.uniform(0.25...0.8) : rng.uniform(0...0.2)
         let photo = rng.chance(0.4)
         let width = rng.pick([0.3, 0.3, 0.3, 0.6, 0.6, 0.9])
@@ -126,6 +134,10 @@ extension SynthSceneGenerator {
         real.surround = rng.pick(SurroundPattern.patterns(materials))
         let pal = rng.pick(SurroundPattern.palettes(materials))
         real.surroundColors = [pal.0, pal.1]
+        if randomise, colourRng.chance(randomColours) {
+            let main = PavingMaterial.randomColour(&colourRng, avoiding: PavingMaterial.unseenColours)
+            real.surroundColors = [main, main.scaled(Float(colourRng.uniform(0.7...0.9)))]
+        }
         if rng.chance(0.35) {
             let side = rng.chance(0.5) ? 1.0 : -1.0
             let w = rng.uniform(1.2...2.0)
@@ -173,9 +185,11 @@ extension SynthSceneGenerator {
     /// JPEG-compressed) and its scene.
     ///
     /// - Parameter tilePhotos: Photo patches of real tiles; strips that ask for them use them.
+    /// - Parameter randomColours: See ``realisticScene(seed:camera:materials:texel:randomColours:)``.
     public static func renderRealistic(seed: UInt64, camera: CameraModel, materials: MaterialSplit = .train,
-                                       texel: Double = 0.007, tilePhotos: TilePhotoSet? = nil) -> (frame: SynthFrame, scene: SynthScene) {
-        let scene = realisticScene(seed: seed, camera: camera, materials: materials, texel: texel)
+                                       texel: Double = 0.007, tilePhotos: TilePhotoSet? = nil,
+                                       randomColours: Double = 0) -> (frame: SynthFrame, scene: SynthScene) {
+        let scene = realisticScene(seed: seed, camera: camera, materials: materials, texel: texel, randomColours: randomColours)
         var draw = scene
         draw.effects.jpegQuality = 0
         var frame = SynthRenderer(scene: draw, tilePhotos: tilePhotos)

@@ -5,6 +5,26 @@ public struct SynthColor: Sendable, Hashable, Codable {
     public var b: Float
     /// Creates a colour.
     public init(_ r: Float, _ g: Float, _ b: Float) { self.r = r; self.g = g; self.b = b }
+    /// A colour from hue (degrees), saturation and value (`0...1`), in 8-bit levels.
+    public static func hsv(hue: Double, saturation: Double, value: Double) -> SynthColor {
+        let h = (hue.truncatingRemainder(dividingBy: 360) + 360).truncatingRemainder(dividingBy: 360) / 60
+        let c = value * saturation, x = c * (1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)), m = value - c
+        let (r, g, b): (Double, Double, Double)
+        switch Int(h) {
+        case 0: (r, g, b) = (c, x, 0)
+        case 1: (r, g, b) = (x, c, 0)
+        case 2: (r, g, b) = (0, c, x)
+        case 3: (r, g, b) = (0, x, c)
+        case 4: (r, g, b) = (x, 0, c)
+        default: (r, g, b) = (c, 0, x)
+        }
+        return SynthColor(Float((r + m) * 255), Float((g + m) * 255), Float((b + m) * 255))
+    }
+    /// Euclidean distance in RGB, 8-bit levels.
+    public func distance(to o: SynthColor) -> Float {
+        let dr = r - o.r, dg = g - o.g, db = b - o.b
+        return (dr * dr + dg * dg + db * db).squareRoot()
+    }
     /// The colour scaled by `s`.
     func scaled(_ s: Float) -> SynthColor { SynthColor(r * s, g * s, b * s) }
     /// Linear mix towards `o` by `t`.

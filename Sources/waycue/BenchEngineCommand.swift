@@ -48,6 +48,9 @@ struct BenchEngineCommand: ParsableCommand {
     var gemmCompare = false
     @Flag(name: .customLong("per-op"), help: "Print the per-op table (ms, GFLOP/s) of one profiled run.")
     var perOp = false
+    @Option(help: ArgumentHelp("Start timed runs at this rate, as frames from a camera arrive (0: back to back). With cpu_ms_per_run it shows what idle workers cost between frames.",
+                               valueName: "fps"))
+    var paceFps = 0.0
 
     func resolveParam() throws -> String { try Self.resolve(graph: graph, param: param) }
 
@@ -67,6 +70,7 @@ struct BenchEngineCommand: ParsableCommand {
         // honours --keep-blas-core.
         guard let prec = Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or int8") }
         guard runs > 0, threads > 0 else { throw ValidationError("--runs and --threads must be positive") }
+        guard paceFps >= 0, paceFps <= 1000 else { throw ValidationError("--pace-fps must be within 0...1000") }
         let g = try model.map { try ModelFile.load(path: $0) } ?? NCNNParamImporter.importGraph(path: resolveParam(), seed: 42)
         guard let inShape = g.values.first(where: { g.inputs.contains($0.id) })?.shape,
               inShape.h == size, inShape.w == size else {
@@ -100,13 +104,21 @@ struct BenchEngineCommand: ParsableCommand {
         for _ in 0..<warmup { runner.run() }
         var times: [Double] = []
         times.reserveCapacity(runs)
+        let cpu0 = Self.processCPUSeconds()
         let a0 = wc_alloc_count()
         for _ in 0..<runs {
             let t0 = monotonicSeconds()
             runner.run()
-            times.append((monotonicSeconds() - t0) * 1000)
+            let t1 = monotonicSeconds()
+            times.append((t1 - t0) * 1000)
+            if paceFps > 0 {
+                let rest = 1 / paceFps - (t1 - t0)
+                if rest > 0 { usleep(UInt32(rest * 1e6)) }
+            }
         }
         let a1 = wc_alloc_count()
+        // CPU seconds of every thread of the process (workers spinning or computing) per run.
+        let cpuPerRun = (Self.processCPUSeconds() - cpu0) / Double(runs) * 1000
         times.sort()
         let median = times.sortedMedian
         let p90 = times.sortedQuantile(0.9)
@@ -191,12 +203,26 @@ struct BenchEngineCommand: ParsableCommand {
                 "runs":\(runs),"median_ms":\(format3(median)),"p90_ms":\(format3(p90)),"min_ms":\(format3(times[0])),\
                 "allocations_per_run":\(allocs),"peak_rss_mb":\(format3(rssMB)),"gflop":\(format3(gflop)),\
                 "planned_mb":\(format3(Double(runner.plannedBytes) / 1048576)),"int8_convs":\(quantized),\
-                "int8_kernel":"\(Int8Kernels.name)","blas_core":"\(BLASInfo.coreName)"\(int8Error)}
+                "int8_kernel":"\(Int8Kernels.name)","blas_core":"\(BLASInfo.coreName)",\
+                "cpu_ms_per_run":\(format3(cpuPerRun)),"pace_fps":\(format3(paceFps))\(int8Error)}
                 """)
         } else {
             print("\(timed) \(size)x\(size) \(precision) \(threads) thread(s): median \(format3(median)) ms, p90 \(format3(p90)) ms, "
-                  + "\(allocs) allocations/run, peak RSS \(format3(rssMB)) MB, \(format3(gflop)) GFLOP")
+                  + "\(allocs) allocations/run, peak RSS \(format3(rssMB)) MB, \(format3(gflop)) GFLOP, "
+                  + "CPU \(format3(cpuPerRun)) ms/run" + (paceFps > 0 ? " (\(format3(paceFps)) runs/s)" : ""))
         }
+    }
+
+    /// User plus system CPU seconds of all the process's threads so far.
+    static func processCPUSeconds() -> Double {
+        var ru = rusage()
+        #if canImport(Glibc)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
+        #else
+        getrusage(RUSAGE_SELF, &ru)
+        #endif
+        return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6
+            + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
     }
 }
 

@@ -117,12 +117,19 @@ struct SynthImagesCommand: AsyncParsableCommand {
     var materials: String = "train"
     @Option(help: "With --look realistic: folder of tactile-tile close-ups with YOLO labels (bars 0, dots 1); skipped if missing.")
     var tilePhotos: String?
+    @Option(help: ArgumentHelp("With --look realistic --materials train: fraction of scenes whose paving, and separately whose surround, get a random colour kept away from every held-out colour.",
+                               valueName: "fraction"))
+    var randomColours: Double = 0
     @Flag(help: "Print a JSON summary.") var json = false
 
     func validate() throws {
         guard SynthLook(rawValue: look) != nil else { throw ValidationError("--look must be standard or realistic") }
         guard MaterialSplit(rawValue: materials) != nil else { throw ValidationError("--materials must be train or unseen") }
         guard count > 0 else { throw ValidationError("--count must be positive") }
+        guard (0...1).contains(randomColours) else { throw ValidationError("--random-colours must be within 0...1") }
+        guard randomColours == 0 || (look == "realistic" && materials == "train") else {
+            throw ValidationError("--random-colours needs --look realistic --materials train (the held-out split keeps its own colours)")
+        }
         guard (0...1).contains(validFraction) else { throw ValidationError("--valid-fraction must be within 0...1") }
         guard format == "jpg" || format == "png" else { throw ValidationError("--format must be jpg or png") }
         guard groundPhotoWidth > 0.05 && groundPhotoWidth < 100 else {
@@ -167,7 +174,7 @@ struct SynthImagesCommand: AsyncParsableCommand {
             if realistic {
                 let imageSeed = SynthSceneGenerator.imageSeed(setSeed: seed, index: i, materials: materialSplit)
                 (frame, scene) = SynthSceneGenerator.renderRealistic(seed: imageSeed, camera: camera, materials: materialSplit,
-                                                                     tilePhotos: tiles)
+                                                                     tilePhotos: tiles, randomColours: randomColours)
             } else {
                 let imageSeed = seed &* 1_000_003 &+ UInt64(i)
                 (frame, scene) = SynthSceneGenerator.render(seed: imageSeed, camera: camera, groundPhotos: photos)

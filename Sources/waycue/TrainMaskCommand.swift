@@ -49,6 +49,8 @@ struct TrainMaskCommand: AsyncParsableCommand {
     var lowChannels = 32
     @Option(help: "Colour jitter on every view but the first (on|off): hue, saturation, brightness, contrast.")
     var colourJitter: Switch = .on
+    @Option(help: "Largest hue rotation of the colour jitter, degrees (180: any hue).") var hueJitter: Float = 40
+    @Option(help: "Fraction of jittered views turned grey.") var greyscale: Float = 0
     @Option(help: "Peak learning rate.") var lr: Float = 3e-3
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Train on at most this many images.") var maxImages: Int?
@@ -62,6 +64,8 @@ struct TrainMaskCommand: AsyncParsableCommand {
         cfg.learningRate = lr; cfg.threads = threads; cfg.maxImages = maxImages
         cfg.lowChannels = lowChannels
         cfg.colourJitter = colourJitter == .on
+        cfg.hueJitterDegrees = hueJitter
+        cfg.greyscaleFraction = greyscale
         let graph: Graph
         if let model { graph = try ModelFile.load(path: model) } else { graph = try Detector.default().graph }
         let trainer = try MaskHeadTrainer(detector: graph, config: cfg,

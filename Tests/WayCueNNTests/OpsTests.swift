@@ -29,9 +29,10 @@ import Testing
 
     @Test(arguments: [Ops.ResizeMode.nearest, .bilinear])
     func resizeFastMatchesReference(mode: Ops.ResizeMode) {
-        for (ih, iw, oh, ow) in [(5, 7, 10, 14), (20, 20, 10, 10), (4, 4, 9, 3), (1, 1, 3, 3)] {
-            let x = randomTensor(TensorShape(c: 2, h: ih, w: iw), seed: UInt64(ih * 100 + ow))
-            let a = Tensor(shape: TensorShape(c: 2, h: oh, w: ow)), b = Tensor(shape: a.shape)
+        // The last case is large enough to be split across the pool (an odd channel count).
+        for (c, ih, iw, oh, ow) in [(2, 5, 7, 10, 14), (2, 20, 20, 10, 10), (2, 4, 4, 9, 3), (2, 1, 1, 3, 3), (41, 20, 20, 40, 40)] {
+            let x = randomTensor(TensorShape(c: c, h: ih, w: iw), seed: UInt64(ih * 100 + ow))
+            let a = Tensor(shape: TensorShape(c: c, h: oh, w: ow)), b = Tensor(shape: a.shape)
             Ops.resizeReference(x.view, a.view, mode: mode)
             Ops.resize(x.view, b.view, table: Ops.ResizeTable(input: x.shape, output: a.shape, mode: mode), pool: ThreadPool(threads: 2))
             #expect(relativeError(b.view, a.view) < 1e-5)
@@ -65,6 +66,15 @@ import Testing
         Ops.transpose(x.view, b.view)
         #expect(a.values == b.values)
         #expect(a[0, 1, 3, 5] == x[0, 1, 5, 3])
+        // Large enough to be split across two threads (the detector head's 1600 x 80 case, and
+        // a ragged one whose row bands do not divide evenly).
+        for shape in [TensorShape(c: 1, h: 1600, w: 80), TensorShape(c: 3, h: 131, w: 97)] {
+            let big = randomTensor(shape, seed: 5)
+            let ra = Tensor(shape: TensorShape(c: shape.c, h: shape.w, w: shape.h)), rb = Tensor(shape: ra.shape)
+            Ops.transposeReference(big.view, ra.view)
+            Ops.transpose(big.view, rb.view, pool: ThreadPool(threads: 2))
+            #expect(ra.values == rb.values)
+        }
     }
 
     @Test func activationFastMatchesReference() {

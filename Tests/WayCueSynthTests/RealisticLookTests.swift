@@ -125,6 +125,43 @@ private let cam = CameraModel(imageWidth: 160, imageHeight: 120, horizontalFOVDe
         #expect(held > 20 && held < 80)
     }
 
+    /// Random colours keep away from every held-out colour, are drawn from their own stream
+    /// (at 0 the scene is unchanged; the unseen split ignores them) and are repeatable.
+    @Test func randomColoursAvoidTheHeldOutSplit() {
+        let avoid = PavingMaterial.unseenColours
+        var randomised = 0
+        for i in 0..<40 {
+            let seed = SynthSceneGenerator.imageSeed(setSeed: 3, index: i, materials: .train)
+            let plain = SynthSceneGenerator.realisticScene(seed: seed, camera: cam, texel: 0.05)
+            #expect(SynthSceneGenerator.realisticScene(seed: seed, camera: cam, texel: 0.05, randomColours: 0) == plain)
+            let r = SynthSceneGenerator.realisticScene(seed: seed, camera: cam, texel: 0.05, randomColours: 1)
+            #expect(r == SynthSceneGenerator.realisticScene(seed: seed, camera: cam, texel: 0.05, randomColours: 1))
+            // Only colours change: the layout is the plain scene's.
+            #expect(r.ground.strips.map(\.path) == plain.ground.strips.map(\.path))
+            #expect(r.camera == plain.camera)
+            for s in r.ground.strips {
+                guard let m = s.material else { continue }
+                randomised += 1
+                #expect(m.name.hasPrefix("random-"))
+                for c in [m.base, m.relief] {
+                    #expect(avoid.allSatisfy { $0.distance(to: c) >= 40 }, "\(m.name) is near a held-out colour")
+                }
+            }
+            // The second surround colour is the first darkened, so the first is the one drawn.
+            if let main = r.ground.realistic?.surroundColors.first {
+                #expect(avoid.allSatisfy { $0.distance(to: main) >= 40 })
+            }
+            let u = SynthSceneGenerator.realisticScene(seed: SynthSceneGenerator.imageSeed(setSeed: 3, index: i, materials: .unseen),
+                                                       camera: cam, materials: .unseen, texel: 0.05, randomColours: 1)
+            for s in u.ground.strips { #expect(PavingMaterial.catalogue(.unseen).contains { $0.name == s.material?.name }) }
+        }
+        #expect(randomised > 10)
+        // HSV corners.
+        let red = SynthColor.hsv(hue: 0, saturation: 1, value: 1), grey = SynthColor.hsv(hue: 200, saturation: 0, value: 0.5)
+        #expect(red == SynthColor(255, 0, 0))
+        #expect(grey.r == grey.g && grey.g == grey.b && abs(grey.r - 127.5) < 0.01)
+    }
+
     @Test func rollKeepsIdsAndLabelsTogether() {
         let (frame, _) = SynthSceneGenerator.renderRealistic(seed: 11, camera: cam, texel: 0.03)
         let r = frame.rolled(degrees: 4)

@@ -114,6 +114,23 @@ import WayCueNN
         #expect(bright.pixels[0] == 255 && bright.pixels[7] == 255)
     }
 
+    /// The colour-jitter ranges are checked; the defaults keep the settings heads were trained
+    /// with before the options existed (hue up to 40 degrees, no grey views).
+    @Test func colourJitterRangesAreValidated() throws {
+        var cfg = MaskTrainConfig()
+        #expect(cfg.hueJitterDegrees == nil && cfg.greyscaleFraction == nil)
+        try cfg.validate()
+        cfg.hueJitterDegrees = 180; cfg.greyscaleFraction = 1
+        try cfg.validate()
+        cfg.hueJitterDegrees = 181
+        #expect(throws: TrainingError.self) { try cfg.validate() }
+        cfg.hueJitterDegrees = 40; cfg.greyscaleFraction = -0.1
+        #expect(throws: TrainingError.self) { try cfg.validate() }
+        // An old checkpoint header without the fields still decodes.
+        let old = try JSONDecoder().decode(MaskTrainConfig.self, from: Data(#"{"epochs":3,"batch":4,"learningRate":0.001,"weightDecay":0,"hidden":8,"views":2,"seed":1,"threads":1,"diceWeight":1}"#.utf8))
+        #expect(old.hueJitterDegrees == nil && old.epochs == 3)
+    }
+
     @Test func detectorRefusesUnknownExtraOutputs() throws {
         let g = try Self.tinyDetector()
         let b = GraphBuilder(extending: g)

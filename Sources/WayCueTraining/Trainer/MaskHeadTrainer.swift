@@ -33,6 +33,11 @@ public struct MaskTrainConfig: Sendable, Codable, Hashable {
     /// degrees, saturation 0.4-1.4, brightness 0.75-1.25, contrast 0.8-1.2), so the head learns
     /// paving by its relief and layout more than by the few tile colours rendered (nil: off).
     public var colourJitter: Bool? = true
+    /// Largest hue rotation of the colour jitter, degrees (nil: 40; 180 turns hues anywhere).
+    public var hueJitterDegrees: Float?
+    /// Fraction of jittered views turned grey (nil: none), so colour alone never separates
+    /// paving from its surround.
+    public var greyscaleFraction: Float?
 
     /// Creates the default settings.
     public init() {}
@@ -42,6 +47,9 @@ public struct MaskTrainConfig: Sendable, Codable, Hashable {
         guard epochs > 0, batch > 0, learningRate > 0, hidden > 0, views >= 1, threads > 0, diceWeight >= 0,
               (lowChannels ?? 0) >= 0 else {
             throw TrainingError.invalidConfig("mask training needs positive epochs, batch, learning rate, hidden channels, views and threads")
+        }
+        guard (0...180).contains(hueJitterDegrees ?? 40), (0...1).contains(greyscaleFraction ?? 0) else {
+            throw TrainingError.invalidConfig("hue jitter must be within 0...180 degrees and the greyscale fraction within 0...1")
         }
     }
 }
@@ -198,10 +206,13 @@ public final class MaskHeadTrainer {
                 }
                 if flip { (img, m) = (MaskHeadTrainer.mirrored(img), MaskHeadTrainer.mirrored(m, width: mw, height: mh)) }
                 if v >= 1, config.colourJitter == true {
-                    Augmenter.jitterColours(&img, hueDegrees: rng.nextFloat(in: -40...40),
-                                                  saturation: rng.nextFloat(in: 0.4...1.4),
-                                                  brightness: rng.nextFloat(in: 0.75...1.25),
-                                                  contrast: rng.nextFloat(in: 0.8...1.2))
+                    let range = config.hueJitterDegrees ?? 40
+                    let hue = rng.nextFloat(in: -range...range)
+                    var saturation = rng.nextFloat(in: 0.4...1.4)
+                    let brightness = rng.nextFloat(in: 0.75...1.25), contrast = rng.nextFloat(in: 0.8...1.2)
+                    if let g = config.greyscaleFraction, g > 0, rng.nextFloat(in: 0...1) < g { saturation = 0 }
+                    Augmenter.jitterColours(&img, hueDegrees: hue, saturation: saturation, brightness: brightness,
+                                            contrast: contrast)
                 }
                 let (boxed, t) = img.letterboxed(toWidth: input.w, height: input.h)
                 MaskHeadTrainer.fillPlanar(boxed, into: runner.input.data)
