@@ -13,11 +13,13 @@
 
 // How long an idle worker (or a caller waiting for the last task) spins before it sleeps:
 // 50 microseconds, about the gap between two ops of an inference. Measured on the 2-core
-// test machine (Benchmarks/README.md, "Threads"): with nothing else running, 50 us, 200 us
-// and 1 ms gave the same 2-thread times; with a busy loop beside the inference, 1 ms made two
-// threads 1.6x slower than 50 us, because a spinning thread takes the time slice the
-// preempted thread needs to finish its task. Between camera frames the workers sleep, so an
-// idle pool uses no core. WAYCUE_POOL_SPIN_US overrides it (0: sleep at once).
+// test VM (Benchmarks/README.md, "Threads after the pool rework"): with nothing else running,
+// 50 us, 200 us and 1 ms gave the same back-to-back 2-thread times; with a busy loop beside
+// the inference, 1 ms made two threads about 1.8x slower than 50 us, because a spinning
+// thread takes the time slice the preempted thread needs to finish its task. Between camera
+// frames the workers sleep, so an idle pool uses no core (on that VM this costs the 2-thread
+// gain at 15 frames/s: only a worker that never sleeps kept it). WAYCUE_POOL_SPIN_US
+// overrides it (0: sleep at once).
 static long wc_spin_budget_ns(void) {
     const char *e = getenv("WAYCUE_POOL_SPIN_US");
     if (e && *e) {

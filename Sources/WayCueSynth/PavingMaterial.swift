@@ -88,17 +88,22 @@ public struct PavingMaterial: Sendable, Hashable, Codable {
     /// A random colour at least `minDistance` (RGB, 8-bit levels) from every colour in
     /// `avoiding`: hue anywhere, from near-black to near-white, grey to saturated.
     ///
-    /// Training on paving of any colour makes a model find it by its relief and layout, which
-    /// is what real paving (faded, dirty, grey, white, red, steel) has in common.
+    /// Meant to make a model find paving by its relief and layout, which is what real paving
+    /// (faded, dirty, grey, white, red, steel) has in common, rather than by a few colours. For
+    /// the mask head at 320 it did not (see the model card, "Paving of any colour").
+    ///
+    /// - Returns: The first of up to 64 draws far enough from `avoiding`; if none is, the first
+    ///   of a short list of fixed blues that is (and the last draw if even they are not).
     public static func randomColour(_ rng: inout SynthRandom, avoiding: [SynthColor], minDistance: Float = 40) -> SynthColor {
+        func farEnough(_ c: SynthColor) -> Bool { avoiding.allSatisfy { $0.distance(to: c) >= minDistance } }
         var c = SynthColor(128, 128, 128)
         for _ in 0..<64 {
             let h = rng.uniform(0...360), sat = rng.chance(0.3) ? rng.uniform(0...0.12) : rng.uniform(0.12...0.85)
             let v = rng.uniform(0.22...0.95)
             c = SynthColor.hsv(hue: h, saturation: sat, value: v)
-            if avoiding.allSatisfy({ $0.distance(to: c) >= minDistance }) { return c }
+            if farEnough(c) { return c }
         }
-        return c
+        return [SynthColor(40, 90, 200), SynthColor(30, 150, 190), SynthColor(20, 40, 120)].first(where: farEnough) ?? c
     }
 
     /// This material with a random body colour (and relief colour for studs) far from every
