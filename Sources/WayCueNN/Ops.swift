@@ -180,30 +180,14 @@ public enum Ops {
         }
     }
 
-    /// Fast resize using a precomputed table: rows interpolated once, then blended.
+    /// Fast resize using a precomputed table: rows interpolated once, then blended; split
+    /// across `pool` by planes when the output is large (C, so that no closure context is
+    /// allocated per run).
     public static func resize(_ x: TensorView, _ y: TensorView, table t: ResizeTable, pool: ThreadPool) {
-        let planes = x.shape.n * x.shape.c
-        // Small resizes run on the caller: a hand-over to the pool costs more than it saves.
-        let tasks = planes * y.shape.plane >= 65536 ? min(pool.threads, planes) : 1
-        let chunk = (planes + tasks - 1) / tasks
-        let (iw, oh, ow) = (x.shape.w, y.shape.h, y.shape.w)
         t.x0.withUnsafeBufferPointer { x0 in t.x1.withUnsafeBufferPointer { x1 in t.fx.withUnsafeBufferPointer { fx in
         t.y0.withUnsafeBufferPointer { y0 in t.y1.withUnsafeBufferPointer { y1 in t.fy.withUnsafeBufferPointer { fy in
-            pool.parallelFor(tasks) { task in
-                for c in (task * chunk)..<min(planes, task * chunk + chunk) {
-                    let src = x.data + c * x.shape.plane, dst = y.data + c * y.shape.plane
-                    for oy in 0..<oh {
-                        let ra = src + Int(y0[oy]) * iw, rb = src + Int(y1[oy]) * iw
-                        let wy = fy[oy], d = dst + oy * ow
-                        for ox in 0..<ow {
-                            let i0 = Int(x0[ox]), i1 = Int(x1[ox]), wx = fx[ox]
-                            let a = ra[i0] + (ra[i1] - ra[i0]) * wx
-                            let b = rb[i0] + (rb[i1] - rb[i0]) * wx
-                            d[ox] = a + (b - a) * wy
-                        }
-                    }
-                }
-            }
+            wc_mt_resize(pool.raw, x.data, x.shape.n * x.shape.c, x.shape.h, x.shape.w, y.data, y.shape.h, y.shape.w,
+                         x0.baseAddress, x1.baseAddress, fx.baseAddress, y0.baseAddress, y1.baseAddress, fy.baseAddress)
         }}}}}}
     }
 

@@ -2,9 +2,11 @@ import Testing
 @testable import WayCueNN
 
 /// The pool-split data-movement and elementwise ops give exactly what the single-thread ones
-/// give, on shapes that split (at least `Ops.parallelMinFloats` floats) and that do not.
+/// give, on shapes that split (at least 262,144 floats, `WC_DATA_PARALLEL_MIN` in DataOps.c:
+/// the last shape, and every concatenation of two 116 x 40 x 40 maps) and that do not.
 @Suite struct OpsParallelTests {
-    static let shapes = [TensorShape(c: 116, h: 40, w: 40), TensorShape(c: 6, h: 5, w: 7), TensorShape(c: 3, h: 101, w: 113)]
+    static let shapes = [TensorShape(c: 116, h: 40, w: 40), TensorShape(c: 6, h: 5, w: 7), TensorShape(c: 3, h: 101, w: 113),
+                         TensorShape(c: 3, h: 300, w: 301)]
 
     @Test(arguments: shapes)
     func shuffleAndConcatMatchSerial(shape: TensorShape) {

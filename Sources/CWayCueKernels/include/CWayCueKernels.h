@@ -204,6 +204,11 @@ void wc_mt_concat_shuffle(wc_pool *pool, const float *const *srcs, const long *c
 /// y = a (op) b over n floats; op: 0 add, 1 sub, 2 mul, 3 max.
 void wc_mt_binary(wc_pool *pool, const float *a, const float *b, float *y, long n, int op);
 /// y = act(x) over n floats (activation codes as wc_f32_bias_act; x may equal y).
+/// Table-driven resize (nearest or bilinear, tables from `Ops.ResizeTable`) of `planes`
+/// `ih x iw` planes to `oh x ow`, split across the pool by planes; small ones run on the caller.
+void wc_mt_resize(wc_pool *pool, const float *x, long planes, long ih, long iw, float *y, long oh,
+                  long ow, const int32_t *x0, const int32_t *x1, const float *fx,
+                  const int32_t *y0, const int32_t *y1, const float *fy);
 /// Transposes the last two axes of `planes` row-major `h x w` planes (16x16 tiles), split
 /// across the pool by bands of 16 input rows; small ones run on the caller.
 void wc_mt_transpose(wc_pool *pool, const float *x, float *y, long planes, long h, long w);
