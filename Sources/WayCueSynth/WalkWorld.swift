@@ -351,6 +351,14 @@ public final class WalkWorld {
         return (samples[k].s, state)
     }
 
+    /// Route distance, metres, from the walker at time `t` to the nearest warning tiles of the
+    /// walk (warning pieces, a junction's square, both kerbs of a crossing) that the walker has
+    /// not left more than `behind` metres behind: 0 while on them, nil when none are left.
+    public func warningTilesDistance(at t: Double, behind: Double = 1.5) -> Double? {
+        let s = walkerSample(at: t).s
+        return warningRanges.filter { $0.upperBound >= s - behind }.map { max(0, $0.lowerBound - s) }.min()
+    }
+
     /// Number of frames at `fps`.
     public func frameCount(fps: Double) -> Int { Int((duration * fps).rounded(.down)) + 1 }
 

@@ -34,6 +34,8 @@ public enum WalkCueCheck {
     public static let bendLate = 3.0
     /// Bends of at least this many degrees must be announced.
     public static let sharpBendDegrees = 45.0
+    /// How far ahead on the route warning tiles may be when "warning tiles" is said, metres.
+    public static let warningAheadMetres = 12.0
 
     /// Whether a pedestrian light showed steady green at `t`, from the walk's `light_change`
     /// events; before a light's first change it was green when that change is to flashing.
@@ -69,8 +71,12 @@ public enum WalkCueCheck {
     ///   - paving: The walker's paving offset per frame (``WalkTruthBook/pavingSamples``).
     ///   - bends: When the walker enters each sharp bend of the paving (45 degrees or more) and
     ///     its direction (degrees, positive right); see ``sharpBends(script:events:)``.
+    ///   - warningTiles: The route distance from the walker at a time to the nearest warning
+    ///     tiles not yet left behind (``WalkWorld/warningTilesDistance(at:behind:)``); with it,
+    ///     every "warning tiles" cue must have tiles within ``warningAheadMetres``.
     public static func check(cues: [Cue], events: [WalkEvent], paving: [PavingSample],
-                             bends: [(t: Double, degrees: Double)] = []) -> [Result] {
+                             bends: [(t: Double, degrees: Double)] = [],
+                             warningTiles: ((Double) -> Double?)? = nil) -> [Result] {
         var results: [Result] = []
         let kerbs = events.filter { $0.type == "kerb_arrival" }.map(\.t)
         let spoken = cues.filter { $0.kind != .tone }
@@ -167,6 +173,28 @@ public enum WalkCueCheck {
                     ? "\(junctionCues.count) junction cue(s), each before a junction of the route on its side"
                     : unfounded.map { "'\($0.text)' at \(f($0.timestamp)) with no junction on that side within \(Int(bendWindow)) s" }
                         .joined(separator: "; ")))
+        }
+
+        // 1f. No warning tiles announced where there are none: each "warning tiles" cue comes
+        //     with warning tiles of the route at most `warningAheadMetres` ahead (or underfoot,
+        //     or just left). A false "warning tiles" makes a blind walker stop and search with
+        //     the cane for a kerb or a stair that is not there.
+        if let warningTiles {
+            let cues = spoken.filter { $0.message.key == "paving.warning" }
+            let unfounded = cues.compactMap { cue -> String? in
+                let d = warningTiles(cue.timestamp)
+                if let d, d <= warningAheadMetres { return nil }
+                return "'\(cue.text)' at \(f(cue.timestamp)) with "
+                    + (d.map { String(format: "the nearest warning tiles %.1f m ahead", $0) } ?? "no warning tiles left on the route")
+            }
+            if !cues.isEmpty {
+                results.append(Result(
+                    name: "no warning tiles announced where there are none",
+                    passed: unfounded.isEmpty,
+                    detail: unfounded.isEmpty
+                        ? "\(cues.count) 'warning tiles' cue(s), each with warning tiles at most \(Int(warningAheadMetres)) m ahead"
+                        : unfounded.joined(separator: "; ")))
+            }
         }
 
         // 2. Red then green at each crossing with a pedestrian light.

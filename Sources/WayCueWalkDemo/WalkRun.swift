@@ -198,8 +198,10 @@ public enum WalkRun {
         do { report = try pipeline.run() } catch { throw .pipeline(error) }
         let moments = collector.moments
         let events = source.world.events
+        let world = source.world
         let checks = WalkCueCheck.check(cues: moments.map(\.cue), events: events, paving: source.truth.pavingSamples,
-                                        bends: WalkCueCheck.sharpBends(script: source.world.script, events: events))
+                                        bends: WalkCueCheck.sharpBends(script: world.script, events: events),
+                                        warningTiles: { world.warningTilesDistance(at: $0) })
         let result = WalkRunResult(moments: moments, events: events, report: report, checks: checks,
                                    detector: detector.modelID, files: files)
         if let files {

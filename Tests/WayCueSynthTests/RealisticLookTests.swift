@@ -42,6 +42,26 @@ private let cam = CameraModel(imageWidth: 160, imageHeight: 120, horizontalFOVDe
         #expect(w.renderer.scene.ground.strips.allSatisfy { $0.material == nil })
     }
 
+    /// The distance to the next warning tiles follows the walker along the route: ahead, 0 on
+    /// them, kept for `behind` metres after, then the next tiles (a crossing's two kerb bands)
+    /// or nil.
+    @Test func warningTilesDistanceFollowsTheWalker() throws {
+        let walk = try WalkScript(parsing: """
+            seed 3
+            walker speed 1.0
+            paving straight 6m
+            paving warning 0.6m
+            paving straight 10m
+            """)
+        let w = WalkWorld(script: walk, imageWidth: 64, imageHeight: 48, minimumTexel: 0.05)
+        #expect(abs((w.warningTilesDistance(at: 0) ?? -1) - 6) < 0.05)
+        #expect(abs((w.warningTilesDistance(at: 4) ?? -1) - 2) < 0.05)
+        #expect(w.warningTilesDistance(at: 6.3) == 0)
+        #expect(w.warningTilesDistance(at: 7.5) == 0)    // 0.9 m past the tiles: still within 1.5 m
+        #expect(w.warningTilesDistance(at: 9) == nil)     // 2.4 m past, nothing further on
+        #expect(w.warningTilesDistance(at: 9, behind: 3) == 0)
+    }
+
     /// Ground ids are set exactly on the strip's and pad's footprint; the cycle lane, shadows,
     /// leaves and cracks never get an id.
     @Test func groundMasksAreExact() {

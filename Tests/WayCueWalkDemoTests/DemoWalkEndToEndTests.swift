@@ -79,7 +79,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                                      detector: detector)
         #expect(result.detector == detector.modelID)
         for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
-        #expect(result.checks.count == 7)
+        #expect(result.checks.count == 8)
+        #expect(result.checks.contains { $0.name == "no warning tiles announced where there are none" })
         #expect(!result.cues.contains { $0.message.key == "signal.green" && $0.timestamp < 24 })
         let green = try #require(result.cues.first { $0.message.key == "signal.green" })
         #expect(green.timestamp <= 24 + WalkCueCheck.greenDelayLimit)
@@ -247,7 +248,8 @@ extension WalkCueCheckTests {
 
     /// What `waycue demo --walk datasets/walks/paving-branch-grey.walk` runs: the bundled model
     /// and its mask head, no ground truth. Every paving check holds: the strip followed without
-    /// a false "off the paving" or "paving lost", the 60-degree bend and the junction announced.
+    /// a false "off the paving" or "paving lost", the 60-degree bend and the junction announced,
+    /// no junction and no warning tiles announced where there are none.
     @Test func bendingBranchingGreyStripWithTheBundledModel() throws {
         var options = WalkRunOptions()
         options.speech = false
@@ -256,9 +258,10 @@ extension WalkCueCheckTests {
         let result = try WalkRun.run(script: try Self.walk("paving-branch-grey.walk"), name: "paving-branch-grey.walk",
                                      options: options, detector: detector)
         let paving = result.checks.filter {
-            $0.name.hasPrefix("paving") || $0.name.hasPrefix("bend") || $0.name.hasPrefix("junction") || $0.name.hasPrefix("no junction")
+            $0.name.hasPrefix("paving") || $0.name.hasPrefix("bend") || $0.name.hasPrefix("junction")
+                || $0.name.hasPrefix("no junction") || $0.name.hasPrefix("no warning tiles")
         }
-        #expect(paving.count == 4)
+        #expect(paving.count == 5)
         for c in paving { #expect(c.passed, "\(c.name): \(c.detail)") }
     }
 
@@ -268,7 +271,7 @@ extension WalkCueCheckTests {
         options.truthMasks = true
         let result = try WalkRun.run(script: try DemoWalk.script(), name: "demo.walk", options: options)
         for c in result.checks { #expect(c.passed, "\(c.name): \(c.detail)") }
-        #expect(result.checks.count == 7)
+        #expect(result.checks.count == 8)
     }
 }
 
@@ -323,6 +326,26 @@ extension WalkCueCheckTests {
 }
 
 extension WalkCueCheckTests {
+    /// "Warning tiles" with no warning tiles within 12 m ahead fails, with the distance in the
+    /// detail; with tiles near it passes; without the distance function there is no check.
+    @Test func warningTilesThatAreNotThereAreCaught() {
+        let evs = [WalkEvent(t: 0, type: "start", name: nil, detail: nil, s: 0)]
+        // Tiles 20 m from the start, the walker at 1 m/s, none after them.
+        let distance: (Double) -> Double? = { t in t <= 21.5 ? max(0, 20 - t) : nil }
+        let name = "no warning tiles announced where there are none"
+        func check(_ cues: [Cue]) -> WalkCueCheck.Result? {
+            WalkCueCheck.check(cues: cues, events: evs, paving: [], warningTiles: distance).first { $0.name == name }
+        }
+        #expect(check([]) == nil)
+        #expect(check([cue(9, "paving.warning", kind: .paving), cue(20.5, "paving.warning", kind: .paving)])?.passed == true)
+        let early = check([cue(3, "paving.warning", kind: .paving)])
+        #expect(early?.passed == false && (early?.detail.contains("17.0 m ahead") ?? false), "\(String(describing: early))")
+        let after = check([cue(25, "paving.warning", kind: .paving)])
+        #expect(after?.passed == false && (after?.detail.contains("no warning tiles left") ?? false))
+        #expect(WalkCueCheck.check(cues: [cue(3, "paving.warning", kind: .paving)], events: evs, paving: [])
+            .allSatisfy { $0.name != name })
+    }
+
     /// A walk that starts on the previous cycle's green (as `crossing-flashing.walk` does):
     /// "green" said then is right, not "green while red"; said during the red it is still wrong.
     @Test func greenOnThePreviousCycleIsNotEarly() {
