@@ -6,10 +6,9 @@
 
 // Below this many output floats an op runs on the calling thread.
 #define WC_DATA_PARALLEL_MIN 32768L
-#define WC_TRANSPOSE_PARALLEL_MIN 32768L
 
-static inline long wc_data_tasks(const wc_pool *pool, long units, long floats, long minFloats) {
-    if (floats < minFloats) return 1;
+static inline long wc_data_tasks(const wc_pool *pool, long units, long floats) {
+    if (floats < WC_DATA_PARALLEL_MIN) return 1;
     return wc_pool_tasks(pool, units, 1);
 }
 
@@ -33,7 +32,7 @@ static void wc_cat_task(void *ctx, long t) {
 void wc_mt_concat_shuffle(wc_pool *pool, const float *const *srcs, const long *counts, long nsrc,
                           float *y, long C, long plane, long groups) {
     if (groups < 1) groups = 1;
-    wc_cat_job j = {srcs, counts, nsrc, y, C, plane, groups, wc_data_tasks(pool, C, C * plane, WC_DATA_PARALLEL_MIN)};
+    wc_cat_job j = {srcs, counts, nsrc, y, C, plane, groups, wc_data_tasks(pool, C, C * plane)};
     wc_pool_run(pool, j.tasks, wc_cat_task, &j);
 }
 
@@ -54,7 +53,7 @@ static void wc_bin_task(void *ctx, long t) {
 }
 
 void wc_mt_binary(wc_pool *pool, const float *a, const float *b, float *y, long n, int op) {
-    wc_bin_job j = {a, b, y, n, op, wc_data_tasks(pool, (n + 1023) / 1024, n, WC_DATA_PARALLEL_MIN)};
+    wc_bin_job j = {a, b, y, n, op, wc_data_tasks(pool, (n + 1023) / 1024, n)};
     wc_pool_run(pool, j.tasks, wc_bin_task, &j);
 }
 
@@ -70,7 +69,7 @@ static void wc_act_task(void *ctx, long t) {
 }
 
 void wc_mt_activation(wc_pool *pool, const float *x, float *y, long n, int act, float a0, float a1) {
-    wc_act_job j = {x, y, n, act, a0, a1, wc_data_tasks(pool, (n + 1023) / 1024, n, WC_DATA_PARALLEL_MIN)};
+    wc_act_job j = {x, y, n, act, a0, a1, wc_data_tasks(pool, (n + 1023) / 1024, n)};
     wc_pool_run(pool, j.tasks, wc_act_task, &j);
 }
 
@@ -94,7 +93,7 @@ static void wc_tr_task(void *ctx, long t) {
 
 void wc_mt_transpose(wc_pool *pool, const float *x, float *y, long planes, long h, long w) {
     long blocks = (h + 15) / 16;
-    wc_tr_job j = {x, y, planes, h, w, blocks, wc_data_tasks(pool, planes * blocks, planes * h * w, WC_TRANSPOSE_PARALLEL_MIN)};
+    wc_tr_job j = {x, y, planes, h, w, blocks, wc_data_tasks(pool, planes * blocks, planes * h * w)};
     wc_pool_run(pool, j.tasks, wc_tr_task, &j);
 }
 
@@ -128,6 +127,6 @@ void wc_mt_resize(wc_pool *pool, const float *x, long planes, long ih, long iw, 
                   long ow, const int32_t *x0, const int32_t *x1, const float *fx,
                   const int32_t *y0, const int32_t *y1, const float *fy) {
     wc_rs_job j = {x, y, planes, ih * iw, iw, oh, ow, x0, x1, y0, y1, fx, fy,
-                   wc_data_tasks(pool, planes, planes * oh * ow, WC_DATA_PARALLEL_MIN)};
+                   wc_data_tasks(pool, planes, planes * oh * ow)};
     wc_pool_run(pool, j.tasks, wc_rs_task, &j);
 }

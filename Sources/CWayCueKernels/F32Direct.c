@@ -53,8 +53,11 @@ long wc_f32_direct_scratch(long C, long H, long W, int k, int stride, int pt, in
     return C * g.planeFloats + g.Hp * g.Wp + Wo + 64;
 }
 
-long wc_f32_direct_plane_floats(long H, long W, int stride, int pt, int pl, int pb, int pr) {
-    return wc_geometry(H, W, pt, pl, pb, pr, stride).planeFloats;
+void wc_f32_direct_layout(long H, long W, int stride, int pt, int pl, int pb, int pr,
+                          long *planeFloats, long *padFloats) {
+    wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
+    *planeFloats = g.planeFloats;
+    *padFloats = g.Hp * g.Wp;
 }
 
 static inline float wc_act1(float y, int act, float a0, float a1) {

@@ -64,9 +64,9 @@ void wc_mt_conv_direct(wc_pool *pool, const float *in, long C, long H, long W, f
                        long Co, long Ho, long Wo, const float *weights, const float *bias, int k,
                        int stride, int pt, int pl, int pb, int pr, int act, float a0, float a1,
                        float *scratch, long scratchPerThread) {
-    (void)scratchPerThread;  // threads x per-thread scratch holds the shared planes + a pad buffer a task
-    long planeFloats = wc_f32_direct_plane_floats(H, W, stride, pt, pl, pb, pr);
-    long padFloats = (H + pt + pb) * (W + pl + pr + 16);
+    (void)scratchPerThread;  // threads x per-thread scratch holds the shared planes + one pad buffer a thread
+    long planeFloats, padFloats;
+    wc_f32_direct_layout(H, W, stride, pt, pl, pb, pr, &planeFloats, &padFloats);
     wc_conv_job j = {in, C, H, W, out, Co, Ho, Wo, weights, bias, k, stride, pt, pl, pb, pr, act,
                      a0, a1, scratch, 0, wc_pool_tasks(pool, C, 1)};
     wc_direct_prep_job p = {&j, padFloats, planeFloats};

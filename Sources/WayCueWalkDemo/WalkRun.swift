@@ -197,8 +197,8 @@ public enum WalkRun {
         let report: PipelineReport
         do { report = try pipeline.run() } catch { throw .pipeline(error) }
         let moments = collector.moments
-        let events = source.world.events
         let world = source.world
+        let events = world.events
         let checks = WalkCueCheck.check(cues: moments.map(\.cue), events: events, paving: source.truth.pavingSamples,
                                         bends: WalkCueCheck.sharpBends(script: world.script, events: events),
                                         warningTiles: { world.warningTilesDistance(at: $0) })

@@ -125,8 +125,14 @@ struct BenchCuesCommand: AsyncParsableCommand {
 }
 
 /// CPU time consumed by the calling thread, in microseconds.
-func threadCPUMicroseconds() -> Double {
+func threadCPUMicroseconds() -> Double { cpuMicroseconds(CLOCK_THREAD_CPUTIME_ID) }
+
+/// CPU time consumed by all threads of the process (workers spinning or computing included), in
+/// microseconds.
+func processCPUMicroseconds() -> Double { cpuMicroseconds(CLOCK_PROCESS_CPUTIME_ID) }
+
+private func cpuMicroseconds(_ clock: clockid_t) -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    clock_gettime(clock, &ts)
     return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1e3
 }

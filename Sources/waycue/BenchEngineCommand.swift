@@ -104,7 +104,7 @@ struct BenchEngineCommand: ParsableCommand {
         for _ in 0..<warmup { runner.run() }
         var times: [Double] = []
         times.reserveCapacity(runs)
-        let cpu0 = Self.processCPUSeconds()
+        let cpu0 = processCPUMicroseconds()
         let a0 = wc_alloc_count()
         for _ in 0..<runs {
             let t0 = monotonicSeconds()
@@ -118,7 +118,7 @@ struct BenchEngineCommand: ParsableCommand {
         }
         let a1 = wc_alloc_count()
         // CPU seconds of every thread of the process (workers spinning or computing) per run.
-        let cpuPerRun = (Self.processCPUSeconds() - cpu0) / Double(runs) * 1000
+        let cpuPerRun = (processCPUMicroseconds() - cpu0) / Double(runs) / 1000
         times.sort()
         let median = times.sortedMedian
         let p90 = times.sortedQuantile(0.9)
@@ -211,18 +211,6 @@ struct BenchEngineCommand: ParsableCommand {
                   + "\(allocs) allocations/run, peak RSS \(format3(rssMB)) MB, \(format3(gflop)) GFLOP, "
                   + "CPU \(format3(cpuPerRun)) ms/run" + (paceFps > 0 ? " (\(format3(paceFps)) runs/s)" : ""))
         }
-    }
-
-    /// User plus system CPU seconds of all the process's threads so far.
-    static func processCPUSeconds() -> Double {
-        var ru = rusage()
-        #if canImport(Glibc)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
-        #else
-        getrusage(RUSAGE_SELF, &ru)
-        #endif
-        return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6
-            + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
     }
 }
 

@@ -50,11 +50,7 @@ struct SynthBenchCommand: AsyncParsableCommand {
         """
 
     /// CPU time of the calling thread, immune to other processes sharing the machine.
-    static func threadCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func threadCPUSeconds() -> Double { threadCPUMicroseconds() / 1e6 }
 
     func run() async throws {
         let (w, h) = try parseSynthSize(size)

@@ -120,8 +120,10 @@ void wc_mt_dwconv(wc_pool *pool, const float *in, long C, long H, long W, float 
                   long Wo, const float *weights, const float *bias, int k, int stride, int pt,
                   int pl, int pb, int pr, int act, float a0, float a1, float *scratch,
                   long scratchPerThread);
-/// Floats of one prepared plane (padded; for stride 2 split into even and odd columns).
-long wc_f32_direct_plane_floats(long H, long W, int stride, int pt, int pl, int pb, int pr);
+/// Floats of one prepared plane (padded; for stride 2 split into even and odd columns) and of
+/// the padded plane a stride-2 preparation goes through (`tmp` of the prepare step).
+void wc_f32_direct_layout(long H, long W, int stride, int pt, int pl, int pb, int pr,
+                          long *planeFloats, long *padFloats);
 /// The two halves of `wc_f32_conv_direct`: pad (and for stride 2 split) input channels
 /// [c0, c1) into `planes` (`tmp`: one padded plane of scratch), then compute output channels
 /// [o0, o1) for output rows [y0, y1) from the prepared planes.
@@ -203,7 +205,6 @@ void wc_mt_concat_shuffle(wc_pool *pool, const float *const *srcs, const long *c
                           float *y, long C, long plane, long groups);
 /// y = a (op) b over n floats; op: 0 add, 1 sub, 2 mul, 3 max.
 void wc_mt_binary(wc_pool *pool, const float *a, const float *b, float *y, long n, int op);
-/// y = act(x) over n floats (activation codes as wc_f32_bias_act; x may equal y).
 /// Table-driven resize (nearest or bilinear, tables from `Ops.ResizeTable`) of `planes`
 /// `ih x iw` planes to `oh x ow`, split across the pool by planes; small ones run on the caller.
 void wc_mt_resize(wc_pool *pool, const float *x, long planes, long ih, long iw, float *y, long oh,
@@ -212,6 +213,7 @@ void wc_mt_resize(wc_pool *pool, const float *x, long planes, long ih, long iw, 
 /// Transposes the last two axes of `planes` row-major `h x w` planes (16x16 tiles), split
 /// across the pool by bands of 16 input rows; small ones run on the caller.
 void wc_mt_transpose(wc_pool *pool, const float *x, float *y, long planes, long h, long w);
+/// y = act(x) over n floats (activation codes as wc_f32_bias_act; x may equal y).
 void wc_mt_activation(wc_pool *pool, const float *x, float *y, long n, int act, float a0, float a1);
 #ifdef __cplusplus
 }
