@@ -31,6 +31,10 @@ struct TrainCommand: AsyncParsableCommand {
               waycue train --recipe datasets/recipes/default-model.yaml --out runs/default
               waycue train --recipe datasets/recipes/default.yaml --epochs 3 --images-per-epoch 256 --out runs/smoke
               waycue train --resume runs/default
+
+            Fine-tuning: --init-from M.wcm starts from a WayCue detector (fp32 or int8, the             bundled model included) of the same width instead of fresh weights; class rows are             matched by name and classes it lacks start fresh. Batch norm then runs on the             model's folded statistics. --freeze backbone+neck trains the heads only, which             keeps the features a paving mask head reads exactly as they were, so the old mask             head can be put back on the result (`waycue train-mask --head-from`).
+              waycue train --recipe datasets/recipes/default-model.yaml --init-from default.wcm \
+                --freeze backbone+neck --epochs 10 --lr 0.001 --out runs/street-ft
             """
     )
 
@@ -73,12 +77,27 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Run folder (default runs/<recipe name>).")
     var out: String?
 
+    @Option(name: .long, help: "Start from this WayCue detector's weights (.wcm, fp32 or int8) instead of fresh ones.")
+    var initFrom: String?
+
+    @Option(name: .long, help: "Keep part of the model fixed: none, backbone or backbone+neck (with --init-from).")
+    var freeze: String?
+
     func validate() throws {
         guard (recipe == nil) != (resume == nil) else { throw ValidationError("give exactly one of --recipe and --resume") }
         if let size, !(64...1024).contains(size) || size % 32 != 0 { throw ValidationError("--size must be a multiple of 32 in 64...1024") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let freeze {
+            guard let part = FrozenPart(rawValue: freeze) else {
+                throw ValidationError("--freeze must be one of \(FrozenPart.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if part != .none && initFrom == nil { throw ValidationError("--freeze needs --init-from (frozen fresh weights learn nothing)") }
+        }
+        if (initFrom != nil || freeze != nil) && resume != nil {
+            throw ValidationError("--init-from and --freeze start a run; a resumed run keeps its own")
+        }
     }
 
     func run() async throws {
@@ -99,6 +118,11 @@ struct TrainCommand: AsyncParsableCommand {
                 if let seed { c.seed = seed }
                 if let warmup { c.warmupSteps = warmup }
                 if let threads { c.threads = threads }
+                if let initFrom {
+                    c.initFrom = URL(fileURLWithPath: initFrom).standardizedFileURL.path
+                    c.frozenBatchNorm = true
+                }
+                if let freeze { c.freeze = FrozenPart(rawValue: freeze) }
                 let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
                 trainer = try Trainer(config: c, runDirectory: out ?? "runs/\(name)")
             }

@@ -57,10 +57,20 @@ struct TrainMaskCommand: AsyncParsableCommand {
     @Option(help: "Classes of the head (comma-separated, from tactile_guide,tactile_warning,crosswalk).")
     var classes = MaskLabels.classNames.joined(separator: ",")
     @Flag(help: "Continue the run in --out from its mask.ckpt.") var resume = false
+    @Option(help: ArgumentHelp("Start from the mask head attached to this model (.wcm) instead of a fresh head.",
+                               discussion: "With --epochs 0 the head is put on --model unchanged: for a detector fine-tuned with `waycue train --freeze backbone+neck`, whose mask features are those of the model the head came from (checked; a difference is an error)."))
+    var headFrom: String?
+
+    func validate() throws {
+        guard epochs >= 0 else { throw ValidationError("--epochs must not be negative") }
+        if epochs == 0 && headFrom == nil && !resume {
+            throw ValidationError("--epochs 0 trains nothing: it only makes sense with --head-from or --resume")
+        }
+    }
 
     func run() async throws {
         var cfg = MaskTrainConfig()
-        cfg.epochs = epochs; cfg.batch = batch; cfg.views = views; cfg.hidden = hidden
+        cfg.epochs = max(epochs, 1); cfg.batch = batch; cfg.views = views; cfg.hidden = hidden
         cfg.learningRate = lr; cfg.threads = threads; cfg.maxImages = maxImages
         cfg.lowChannels = lowChannels
         cfg.colourJitter = colourJitter == .on
@@ -73,6 +83,20 @@ struct TrainMaskCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let ckpt = out + "/mask.ckpt"
         var start = 0
+        if let headFrom {
+            guard !resume else { throw ValidationError("--head-from starts a run; --resume continues one") }
+            let source = try ModelFile.load(path: headFrom)
+            try trainer.startHead(from: source)
+            var values = [trainer.featureValue]
+            if let low = trainer.lowValue { values.append(low) }
+            guard let diff = MaskHead.featureDifference(source, graph, values: values) else {
+                throw ValidationError("\(headFrom) and the detector compute the mask head's features with different layers")
+            }
+            print(String(format: "mask head from %@; largest difference in the layers it reads: %.3g", headFrom, diff))
+            if epochs == 0 && diff > 1e-4 {
+                throw ValidationError("the detector's mask features differ from those of \(headFrom) (\(diff)); train the head (--epochs N) instead of reusing it")
+            }
+        }
         if resume {
             try trainer.restore(from: ckpt)
             start = trainer.history.count

@@ -23,12 +23,14 @@ public final class BatchNormStats: @unchecked Sendable {
 
 extension Tape {
     /// Batch normalisation: batch statistics when training (updating `stats`), running
-    /// statistics otherwise. `gamma` and `beta` have shape `[1, c, 1, 1]`.
-    public func batchNorm(_ x: Var, gamma: Var, beta: Var, stats: BatchNormStats, updateStats: Bool = true) -> Var {
+    /// statistics otherwise, or always when `frozen` (the statistics are then left alone and
+    /// gradients still flow). `gamma` and `beta` have shape `[1, c, 1, 1]`.
+    public func batchNorm(_ x: Var, gamma: Var, beta: Var, stats: BatchNormStats, updateStats: Bool = true,
+                          frozen: Bool = false) -> Var {
         let C = x.c, P = x.plane, N = x.n
         let y = Var(n: N, c: C, h: x.h, w: x.w, requiresGrad: x.requiresGrad || gamma.requiresGrad || beta.requiresGrad, zeroed: false)
         let T = pool.threads
-        if !training {
+        if !training || frozen {
             for ch in 0..<C {
                 let inv = 1 / (stats.variance[ch] + stats.epsilon).squareRoot()
                 let sc = gamma.data[ch] * inv, sh = beta.data[ch] - stats.mean[ch] * sc

@@ -44,6 +44,8 @@ public final class ParameterStore: @unchecked Sendable {
 
 /// Convolution (no bias) + batch norm + optional activation: the model's building block.
 public final class ConvBN: @unchecked Sendable {
+    /// Name prefix of its parameters.
+    let name: String
     let weight: Var, gamma: Var, beta: Var
     let stats: BatchNormStats
     let stride: Int, padding: Int, groups: Int
@@ -53,6 +55,7 @@ public final class ConvBN: @unchecked Sendable {
 
     init(_ store: ParameterStore, _ name: String, in cin: Int, out cout: Int, kernel: Int, stride: Int = 1,
          groups: Int = 1, activation: TrainActivation?) {
+        self.name = name
         weight = store.weight(name + ".weight", n: cout, c: cin / groups, k: kernel)
         gamma = store.constant(name + ".bn.gamma", channels: cout, value: 1)
         beta = store.constant(name + ".bn.beta", channels: cout, value: 0)
@@ -78,8 +81,11 @@ public final class ConvBN: @unchecked Sendable {
 
 /// A plain convolution with bias (the head's output layer).
 public final class ConvBias: @unchecked Sendable {
+    /// Name prefix of its parameters.
+    let name: String
     let weight: Var, bias: Var
     init(_ store: ParameterStore, _ name: String, in cin: Int, out cout: Int, biasInit: [Float]) {
+        self.name = name
         weight = store.weight(name + ".weight", n: cout, c: cin, k: 1)
         for i in 0..<weight.count { weight.data[i] *= 0.1 }
         bias = store.constant(name + ".bias", channels: cout, value: 0)
@@ -116,12 +122,20 @@ public struct TapeBackend: ModelBackend {
     public let tape: Tape
     /// Whether batch norm updates its running statistics.
     public var updateStats = true
+    /// Whether batch norm normalises with its running statistics even while training (frozen
+    /// batch norm, for fine-tuning a model started from folded weights: small batches then
+    /// do not re-normalise what the model learnt).
+    public var frozenBatchNorm = false
     /// Creates the backend.
-    public init(tape: Tape) { self.tape = tape }
+    public init(tape: Tape, frozenBatchNorm: Bool = false) {
+        self.tape = tape
+        self.frozenBatchNorm = frozenBatchNorm
+    }
 
     public func convBN(_ l: ConvBN, _ x: Var) -> Var {
         let c = tape.conv2d(x, l.weight, stride: l.stride, padding: l.padding, groups: l.groups)
-        let b = tape.batchNorm(c, gamma: l.gamma, beta: l.beta, stats: l.stats, updateStats: updateStats)
+        let b = tape.batchNorm(c, gamma: l.gamma, beta: l.beta, stats: l.stats, updateStats: updateStats,
+                               frozen: frozenBatchNorm)
         return l.activation.map { tape.activation(b, $0) } ?? b
     }
     public func conv(_ l: ConvBias, _ x: Var) -> Var { tape.conv2d(x, l.weight, bias: l.bias) }

@@ -28,6 +28,17 @@ public final class AdamW: @unchecked Sendable {
         emaVar = store.statistics.map { $0.value.variance }
     }
 
+    /// Starts the optimiser afresh from the store's current values (zero moments, EMA equal
+    /// to the weights and statistics): call after loading starting weights into the store.
+    public func reset() {
+        m = store.parameters.map { [Float](repeating: 0, count: $0.value.count) }
+        v = m
+        ema = store.parameters.map { $0.value.values }
+        emaMean = store.statistics.map { $0.value.mean }
+        emaVar = store.statistics.map { $0.value.variance }
+        step = 0
+    }
+
     /// Global L2 norm of the gradients.
     public func gradientNorm() -> Double {
         var s = 0.0
@@ -40,7 +51,8 @@ public final class AdamW: @unchecked Sendable {
         return s.squareRoot()
     }
 
-    /// One update: clip, AdamW step, EMA update; gradients are zeroed afterwards.
+    /// One update: clip, AdamW step, EMA update; gradients are zeroed afterwards. Parameters
+    /// that do not require gradients (frozen) are left exactly as they are.
     /// - Returns: The gradient norm before clipping.
     @discardableResult
     public func update(learningRate lr: Float, weightDecay: Float, clip: Float, emaDecay: Float) -> Double {
@@ -49,7 +61,7 @@ public final class AdamW: @unchecked Sendable {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step)), bc2 = 1 - powf(beta2, Float(step))
         let d = emaDecay * (1 - expf(-Float(step) / 2000))
-        for (k, (name, p)) in store.parameters.enumerated() {
+        for (k, (name, p)) in store.parameters.enumerated() where p.requiresGrad {
             let g = p.grad
             let decay = store.noDecay.contains(name) ? 0 : weightDecay
             m[k].withUnsafeMutableBufferPointer { mk in

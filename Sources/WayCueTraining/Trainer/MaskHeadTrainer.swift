@@ -150,6 +150,18 @@ public final class MaskHeadTrainer {
         pool = ThreadPool(threads: config.threads)
     }
 
+    /// Starts the head from the mask head attached to `graph` (see
+    /// ``MaskHead/loadFoldedWeights(from:)``) with fresh optimiser state; its batch norm then
+    /// keeps the folded statistics it was given unless training updates them.
+    public func startHead(from graph: Graph) throws {
+        try head.loadFoldedWeights(from: graph)
+        optimizer.reset()
+        frozenBatchNorm = true
+    }
+
+    /// Batch norm on running statistics while training (set when the head starts from a model).
+    public private(set) var frozenBatchNorm = false
+
     // MARK: Features
 
     /// Runs the frozen detector on every image (and its views) and keeps the features and targets.
@@ -402,7 +414,7 @@ public final class MaskHeadTrainer {
     func step(_ data: MaskFeatureCache, indices: [Int], learningRate: Float) throws -> Double {
         let tape = Tape(training: true, pool: pool)
         let (x, low, t, w) = batchInput(data, indices)
-        let y = try head.forward(TapeBackend(tape: tape), x, low: low)
+        let y = try head.forward(TapeBackend(tape: tape, frozenBatchNorm: frozenBatchNorm), x, low: low)
         let l = t.withUnsafeBufferPointer { tp in
             w.withUnsafeBufferPointer { wp in
                 MaskHeadTrainer.loss(logits: y.data, grad: y.grad, targets: tp.baseAddress!, weights: wp.baseAddress!,

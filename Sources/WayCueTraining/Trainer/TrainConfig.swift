@@ -40,6 +40,14 @@ public struct TrainConfig: Sendable, Codable, Equatable {
     public var evalImages: Int? = 300
     /// Augmentation.
     public var augmentation = AugmentationConfig()
+    /// A WayCue detector (`.wcm`, fp32 or int8) whose weights start the run instead of a
+    /// fresh initialisation (fine-tuning; see ``DetectorModel/loadFoldedWeights(from:)``).
+    public var initFrom: String?
+    /// Layers kept fixed (nil: none).
+    public var freeze: FrozenPart?
+    /// Batch norm on running statistics while training (nil: false). Runs started from a
+    /// model's folded weights need it.
+    public var frozenBatchNorm: Bool?
 
     /// Creates a configuration with defaults.
     public init(recipe: String) { self.recipe = recipe }

@@ -109,6 +109,15 @@ public final class Trainer {
         weights = recipe.samplingWeights(for: dataset, split: "train")
         validationSamples = dataset.samples(inSplit: "val")
         model = DetectorModel(config: modelConfig, seed: cfg.seed)
+        if checkpoint == nil, let start = cfg.initFrom {
+            let graph: Graph
+            do { graph = try ModelFile.load(path: start) } catch {
+                throw TrainingError.invalidConfig("cannot read the starting model \(start): \(error)")
+            }
+            let fresh = try model.loadFoldedWeights(from: graph)
+            if !fresh.isEmpty { print("starting from \(start); new classes start fresh: \(fresh.joined(separator: ", "))") }
+        }
+        model.freeze(cfg.freeze ?? .none)
         optimizer = AdamW(store: model.store)
         loss = DetectionLoss(decoder: modelConfig.decoder)
         pool = ThreadPool(threads: max(1, cfg.threads))

@@ -10,7 +10,7 @@ public enum TrainingStep {
         let S = model.config.inputSize, V = model.config.decoder.valuesPerCell, cells = priors.count
         let tape = Tape(training: true, pool: pool)
         let x = Trainer.inputTensor(samples.map(\.image), size: S)
-        let outs = try model.forward(TapeBackend(tape: tape), x)
+        let outs = try model.forward(TapeBackend(tape: tape, frozenBatchNorm: config.frozenBatchNorm ?? false), x)
         let B = samples.count
         var pred = [Float](repeating: 0, count: B * cells * V)
         var grad = [Float](repeating: 0, count: B * cells * V)
