@@ -7,7 +7,7 @@ struct DatasetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Check labelled datasets and turn footage into frames to label.",
-        subcommands: [DatasetCheckCommand.self, DatasetFramesCommand.self, DatasetDistantCommand.self, DatasetPrelabelCommand.self]
+        subcommands: [DatasetCheckCommand.self, DatasetFramesCommand.self, DatasetDistantCommand.self, DatasetLampBoxesCommand.self, DatasetPrelabelCommand.self]
     )
 }
 
@@ -353,5 +353,91 @@ struct DatasetDistantCommand: AsyncParsableCommand {
         }
         if !s.failed.isEmpty { out.append("\(s.failed.count) images could not be used (listed on stderr)") }
         return out.joined(separator: "\n")
+    }
+}
+
+/// `waycue dataset lamp-boxes`: moves traffic-light boxes from the housing to its lit lamp.
+struct DatasetLampBoxesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lamp-boxes",
+        abstract: "Copy a YOLO dataset with traffic-light boxes moved from the whole housing to its lit lamp.",
+        discussion: """
+            Street photographs (vehicle-lights-kr-street) box the lit lamp; close-up sets \
+            (vehicle-traffic-lights) and WayCue's renderer box the whole housing. Trained on both, \
+            a detector draws housing-sized boxes around distant lamps and matches none of them at \
+            IoU 0.5. For every box of a --lamp class this splits the housing along its long side \
+            into lamp cells (3, or 4 beyond a 3.5:1 side ratio) and keeps the cell that looks most \
+            lit in the class's colour (brightness and saturation where the hue is the lamp's; \
+            the colour's usual place breaks near-ties); a box closer to square than 1.3:1 is \
+            taken as a lone lamp and kept. Other classes are copied. \
+            Output: OUT/data.yaml (the source's names and splits), OUT/<split>/labels/*.txt and \
+            OUT/<split>/images/* as links to the source images (nothing is copied). Conversions \
+            whose best cell does not stand out (best/second score under --min-margin) are counted \
+            as ambiguous.
+
+            Exit status: 0 when every image was handled, 1 when some could not be read (named, \
+            skipped), 2 on bad input.
+
+            Examples:
+              waycue dataset lamp-boxes --data ../shared/datasets/vehicle-traffic-lights --lamp red=red --lamp yellow=yellow --lamp green=green --out datasets/generated/vehicle-lamps
+              waycue dataset lamp-boxes --data datasets/generated/synth-default --lamp vehicle_red=red --lamp vehicle_yellow=yellow --lamp vehicle_green=green --out datasets/generated/synth-default-lamps
+            """
+    )
+
+    @Option(name: .long, help: "YOLO dataset folder (with data.yaml) or its data.yaml.")
+    var data: String
+
+    @Option(name: .long, help: "Output folder (created).")
+    var out: String
+
+    @Option(name: .long, help: "CLASS=red|yellow|green: a class (by the dataset's own name) whose boxes are housings (repeatable).")
+    var lamp: [String] = []
+
+    @Option(name: .long, help: "Best-to-second cell score under which a conversion counts as ambiguous.")
+    var minMargin: Float = 1.25
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    func parsedColours() throws -> [String: LampBoxes.Colour] {
+        var out: [String: LampBoxes.Colour] = [:]
+        for item in lamp {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let c = LampBoxes.Colour(rawValue: parts[1]) else {
+                throw ValidationError("--lamp takes CLASS=red|yellow|green, not '\(item)'")
+            }
+            out[parts[0]] = c
+        }
+        return out
+    }
+
+    func validate() throws {
+        guard !lamp.isEmpty else { throw ValidationError("give at least one --lamp CLASS=COLOUR") }
+        _ = try parsedColours()
+        guard minMargin >= 1, minMargin.isFinite else { throw ValidationError("--min-margin must be at least 1") }
+        guard URL(fileURLWithPath: out).standardizedFileURL.path != URL(fileURLWithPath: data).standardizedFileURL.path else {
+            throw ValidationError("--out must not be the source dataset")
+        }
+    }
+
+    func run() async throws {
+        var options = LampBoxes.Options(colours: try parsedColours())
+        options.minimumMargin = minMargin
+        let summary = try loadOrExit {
+            try LampBoxes.build(data: data, out: out, options: options) { done, total in
+                if done % 200 == 0 || done == total {
+                    FileHandle.standardError.write(Data("lamp-boxes: \(done)/\(total) images\n".utf8))
+                }
+            }
+        }
+        for f in summary.failed { FileHandle.standardError.write(Data("error: \(f)\n".utf8)) }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(summary), as: UTF8.self))
+        } else {
+            print("\(summary.images) images: \(summary.converted) boxes moved to the lit lamp (\(summary.ambiguous) ambiguous), \(summary.keptAsLamp) kept as lone lamps, \(summary.copied) boxes of other classes copied; wrote \(out)")
+        }
+        if !summary.failed.isEmpty { throw ExitCode(1) }
     }
 }
