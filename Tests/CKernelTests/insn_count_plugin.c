@@ -1,8 +1,8 @@
 // A qemu TCG plugin (host shared object) that counts executed guest instructions exactly:
 // every translated block adds its instruction count to one counter, inline, each time it runs
 // (a block runs to its end unless the guest faults inside it, which none of our runs do; the
-// result equals the one-line-per-instruction `-d exec,nochain -one-insn-per-tb` log, checked by
-// scripts/arm-kernels-test --count-inference). Far faster than the log, so a whole inference, or a
+// result equals the one-line-per-instruction `-d exec,nochain -one-insn-per-tb` log: each
+// scripts/arm-kernels-test --count-inference run checks that on a small program first). Far faster than the log, so a whole inference, or a
 // Python process running ncnn, can be counted.
 //
 //   qemu-aarch64 -plugin insn_count_plugin.so,out=FILE[,marker=0xADDR] PROGRAM ...
