@@ -58,7 +58,7 @@ struct TrainMaskCommand: AsyncParsableCommand {
     var classes = MaskLabels.classNames.joined(separator: ",")
     @Flag(help: "Continue the run in --out from its mask.ckpt.") var resume = false
     @Option(help: ArgumentHelp("Start from the mask head attached to this model (.wcm) instead of a fresh head.",
-                               discussion: "With --epochs 0 the head is put on --model unchanged: for a detector fine-tuned with `waycue train --freeze backbone+neck`, whose mask features are those of the model the head came from (checked; a difference is an error)."))
+                               discussion: "With --epochs 0 the head is put on --model unchanged: for a detector fine-tuned with `waycue train --freeze backbone+neck`, whose mask features are computed with the weights of the model the head came from (checked: other weights are an error; int8 input scales from another calibration are reported). The mask IoU on the --valid folders then shows whether the head still fits."))
     var headFrom: String?
 
     func validate() throws {
@@ -92,9 +92,10 @@ struct TrainMaskCommand: AsyncParsableCommand {
             guard let diff = MaskHead.featureDifference(source, graph, values: values) else {
                 throw ValidationError("\(headFrom) and the detector compute the mask head's features with different layers")
             }
-            print(String(format: "mask head from %@; largest difference in the layers it reads: %.3g", headFrom, diff))
-            if epochs == 0 && diff > 1e-4 {
-                throw ValidationError("the detector's mask features differ from those of \(headFrom) (\(diff)); train the head (--epochs N) instead of reusing it")
+            print(String(format: "mask head from %@; in the layers it reads, largest weight difference %.3g, int8 input scales up to %.1f%% apart (calibration; quantisation noise only)",
+                         headFrom, diff.weights, 100 * diff.inputScales))
+            if epochs == 0 && diff.weights > 1e-4 {
+                throw ValidationError("the detector computes the mask head's features with other weights than \(headFrom) (largest difference \(diff.weights)); train the head (--epochs N) instead of reusing it")
             }
         }
         if resume {

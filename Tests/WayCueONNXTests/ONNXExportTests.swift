@@ -206,7 +206,10 @@ struct DetectorRoundTripTests {
             // QDQ keeps the int8 arithmetic: the same detections (box within 1 px, score within
             // 0.02). A plain fp32 export keeps the int8 weights but drops the activations'
             // quantization, so it is a slightly different model: matched boxes overlap at IoU
-            // 0.8 and scores move by up to 0.1 (measured up to 0.058 on these photos).
+            // 0.6 and scores move by up to 0.1 (measured on these photos: scores up to 0.058 and
+            // IoU down to 0.80 with the 2026-12-02 model; IoU down to 0.633 with the 2026-12-08
+            // model, whose int8 heads were calibrated on their own; both have the same mAP50 as
+            // their fp32 graphs on the pedestrian validation photos).
             if qdq { #expect(a.count == b.count, "\(path)") }
             for d in a {
                 let same = b.filter { $0.objectClass == d.objectClass }
@@ -221,7 +224,7 @@ struct DetectorRoundTripTests {
                             "\(path): box \(d.box) vs \(m.box)")
                 } else {
                     #expect(abs(m.score - d.score) <= 0.1, "\(path): score \(d.score) vs \(m.score)")
-                    #expect(m.box.iou(d.box) >= 0.8, "\(path): box \(d.box) vs \(m.box)")
+                    #expect(m.box.iou(d.box) >= 0.6, "\(path): box \(d.box) vs \(m.box)")
                 }
             }
         }

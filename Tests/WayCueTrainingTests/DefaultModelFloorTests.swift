@@ -41,6 +41,11 @@ import WayCueImage
         for (source, floor) in Self.floors.sorted(by: { $0.key < $1.key }) {
             var ds = all
             ds.samples = all.samples.filter { $0.source == source }
+            if source == "vehicle-traffic-lights" {
+                // The detector boxes the lit lamp, as the street photographs do; this set boxes
+                // the housing, so its truth is moved to the lamp first (`waycue dataset lamp-boxes`).
+                ds.samples = try ds.samples.map { $0.split == "val" ? try LampBoxes.convert($0) : $0 }
+            }
             let paths = ds.samples(inSplit: "val").map(\.imagePath)
             #expect(!paths.isEmpty, "\(source) has no val images")
             let preds = PredictionsFile.detecting(with: detector, imagePaths: paths)
@@ -62,9 +67,10 @@ import WayCueImage
 extension DefaultModelFloorTests {
     /// The street set (`vehicle-lights-kr-street`, valid and test together, lights mapped to
     /// `vehicle_*`): street photographs with lights 5-20 px wide, where a model trained on
-    /// close-ups finds nothing. The bundled detector runs with its signal pass. The shipped
-    /// model does not reach the target yet (measured mAP50 0.001): the shortfall is a known
-    /// issue, recorded here so that this test reports when a model meets the target.
+    /// close-ups found nothing (0.001). The bundled detector runs with its signal pass. The
+    /// shipped model holds a floor under its measured 0.174 and does not reach the target yet:
+    /// the shortfall is a known issue, recorded here so that this test reports when a model
+    /// meets the target.
     @Test(.enabled(if: sharedDatasets.map { FileManager.default.fileExists(atPath: $0 + "/vehicle-lights-kr-street/data.yaml") } ?? false,
                    "needs ../shared/datasets/vehicle-lights-kr-street (the street photographs)"))
     func defaultModelFindsLightsOnStreetPhotographs() throws {
@@ -83,7 +89,8 @@ extension DefaultModelFloorTests {
         print("default model on the street set (val+test): \(report.images) images, mAP50 \(String(format: "%.3f", report.map50)), ap50_small \(report.ap50_small.map { String(format: "%.3f", $0) } ?? "-")")
         #expect(report.images >= 20 && report.unreadable_images == 0)
         let small = try #require(report.ap50_small, "the street lights are small objects: ap50_small must be defined")
-        withKnownIssue("issue 18: the shipped model finds almost no street lights (mAP50 0.001 with the signal pass)") {
+        #expect(report.map50 >= DefaultModelFloors.streetMAP50, "street mAP50 \(report.map50) < floor \(DefaultModelFloors.streetMAP50)")
+        withKnownIssue("issue 18: the shipped model finds some street lights (mAP50 0.174 with the signal pass), short of the target") {
             #expect(report.map50 >= DefaultModelFloors.streetTargetMAP50, "street mAP50 \(report.map50) < target \(DefaultModelFloors.streetTargetMAP50)")
             #expect(small >= DefaultModelFloors.streetTargetMAP50, "street ap50_small \(small) < target")
         }
@@ -92,14 +99,18 @@ extension DefaultModelFloorTests {
 
 /// Floors: the figures measured on the committed model, less 3-5 points (kernels chosen at run
 /// time, AVX-512, AVX2 or portable C, may round differently, and the splits are small).
-/// Measured with this test on 2026-12-02 (32-epoch model): pedestrian clean list 104 images, mAP50
-/// 0.923 (crosswalk 0.986, ped_red 0.905, ped_green 0.880); vehicle 200 images, mAP50 0.846
-/// (vehicle_red 0.860, vehicle_green 0.843, vehicle_yellow 0.834).
+/// Measured with `scripts/street-eval` on 2026-12-08 (the model fine-tuned for lamp boxes):
+/// pedestrian clean list 115 images, mAP50 0.907 (crosswalk 0.984, ped_red 0.868, ped_green
+/// 0.868); vehicle 200 images with boxes moved to the lit lamp, mAP50 0.542 (vehicle_red 0.530,
+/// vehicle_green 0.542, vehicle_yellow 0.553); street set with the signal pass, 26 images,
+/// mAP50 0.174.
 enum DefaultModelFloors {
-    static let pedestrianMAP50 = 0.88
-    static let pedestrianClasses: [String: Double] = ["crosswalk": 0.94, "ped_red": 0.86, "ped_green": 0.83]
-    static let vehicleMAP50 = 0.80
-    static let vehicleClasses: [String: Double] = ["vehicle_red": 0.82, "vehicle_green": 0.80, "vehicle_yellow": 0.78]
+    static let pedestrianMAP50 = 0.87
+    static let pedestrianClasses: [String: Double] = ["crosswalk": 0.94, "ped_red": 0.83, "ped_green": 0.83]
+    static let vehicleMAP50 = 0.50
+    static let vehicleClasses: [String: Double] = ["vehicle_red": 0.49, "vehicle_green": 0.50, "vehicle_yellow": 0.50]
+    /// The street set (valid + test, int8, signal pass): what the shipped model holds.
+    static let streetMAP50 = 0.14
     /// Issue 18's target on the street set (valid + test, int8); not met by the shipped model.
     static let streetTargetMAP50 = 0.50
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WayCueDetector
 import WayCueImage
 @testable import WayCueTraining
 

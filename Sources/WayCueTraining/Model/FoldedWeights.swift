@@ -206,10 +206,14 @@ extension MaskHead {
         try FoldedWeights.load(layers, from: Array(convs.suffix(layers.count)))
     }
 
-    /// The largest difference between the convolutions that compute `values` in two graphs:
-    /// weights and biases (absolute), and int8 input scales (relative). 0 when the two
-    /// detectors give a mask head the same features; nil when their layouts differ.
-    public static func featureDifference(_ a: Graph, _ b: Graph, values: [String]) -> Float? {
+    /// How differently two graphs compute `values` (the features a mask head reads), or nil
+    /// when their layouts differ.
+    ///
+    /// - Returns: `weights`: the largest absolute difference of the convolution weights and
+    ///   biases (0 when the two detectors compute the same function); `inputScales`: the largest
+    ///   relative difference of their int8 input scales (calibration on other images moves
+    ///   them; the features then differ by quantisation noise only).
+    public static func featureDifference(_ a: Graph, _ b: Graph, values: [String]) -> (weights: Float, inputScales: Float)? {
         func convChain(_ g: Graph) -> [Conv2D]? {
             var producer: [Int: Node] = [:]
             for n in g.nodes { producer[n.output] = n }
@@ -230,16 +234,15 @@ extension MaskHead {
             }
         }
         guard let ca = convChain(a), let cb = convChain(b), ca.count == cb.count else { return nil }
-        var worst: Float = 0
+        var weights: Float = 0, scales: Float = 0
         for (x, y) in zip(ca, cb) {
             guard x.config == y.config, (x.int8 == nil) == (y.int8 == nil) else { return nil }
             if let qx = x.int8, let qy = y.int8 {
-                // Different activation scales change what an int8 layer computes.
-                worst = max(worst, abs(qx.inputScale - qy.inputScale) / max(qx.inputScale, .leastNormalMagnitude))
+                scales = max(scales, abs(qx.inputScale - qy.inputScale) / max(qx.inputScale, .leastNormalMagnitude))
             }
-            for i in 0..<x.config.weightCount { worst = max(worst, abs(x.weights[i] - y.weights[i])) }
-            for i in 0..<x.config.outChannels { worst = max(worst, abs(x.bias[i] - y.bias[i])) }
+            for i in 0..<x.config.weightCount { weights = max(weights, abs(x.weights[i] - y.weights[i])) }
+            for i in 0..<x.config.outChannels { weights = max(weights, abs(x.bias[i] - y.bias[i])) }
         }
-        return worst
+        return (weights, scales)
     }
 }
