@@ -186,15 +186,23 @@ static void test_sgemm_shape(long M, long K, long N, int act, wc_pool *pool) {
 }
 
 static void test_sgemm(wc_pool *pool) {
-    const long Ms[] = {1, 3, 7, 8, 9, 16, 29};
+    const long Ms[] = {1, 3, 4, 5, 7, 8, 9, 12, 16, 29};
     const long Ks[] = {1, 2, 7, 24, 116};
-    const long Ns[] = {1, 7, 8, 9, 23, 64};
+    const long Ns[] = {1, 4, 7, 8, 9, 12, 23, 28, 64};
     for (size_t i = 0; i < sizeof Ms / sizeof *Ms; i++)
         for (size_t j = 0; j < sizeof Ks / sizeof *Ks; j++)
             for (size_t l = 0; l < sizeof Ns / sizeof *Ns; l++)
                 test_sgemm_shape(Ms[i], Ks[j], Ns[l], (int)((i + j + l) % 4), NULL);
+    // The NanoDet-m shapes (N = 1600, 400, 100: 12-column blocks and a 4-column edge; M = 58,
+    // 116: a last panel of 2 and 4 rows), odd edges (N % 12 = 1..11), and threads.
+    const long nano[][3] = {{58, 24, 1600}, {116, 116, 400}, {232, 232, 100}, {96, 464, 100},
+                            {112, 96, 400}, {12, 27, 25}, {5, 9, 13}, {61, 33, 47}, {4, 16, 22}};
+    for (size_t i = 0; i < sizeof nano / sizeof *nano; i++)
+        test_sgemm_shape(nano[i][0], nano[i][1], nano[i][2], (int)(i % 4), NULL);
+    for (long n = 12; n <= 24; n++) test_sgemm_shape(13, 5, n, (int)(n % 4), NULL);
     test_sgemm_shape(116, 116, 1600, 1, pool);
     test_sgemm_shape(58, 232, 401, 2, pool);
+    test_sgemm_shape(20, 10, 100, 3, pool);
 }
 
 // MARK: depthwise

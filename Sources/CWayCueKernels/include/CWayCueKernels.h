@@ -171,9 +171,11 @@ extern "C" {
 #endif
 // MARK: fp32 GEMM with packed weights (the engine's own 1x1 / im2col convolution kernel)
 // C[m][n] = act(sum_k A[m][k] * B[k][n] + bias[m]), A packed once into panels of 8 rows:
-// panel p holds k-major 8-float columns A[8p .. 8p+7][k] (rows past M are zero).
-// Micro-kernel 8 rows x 8 columns: NEON fma (vfmaq_laneq_f32) on AArch64, a plain C body that
-// the compiler vectorises elsewhere (cloned for AVX-512 / AVX2 on x86-64 ELF).
+// panel p starts at 8pK and holds k-major columns A[8p .. 8p+mr-1][k], mr = 8, except a last
+// panel of M % 8 <= 4 rows, which has mr = 4 (rows past M are zero).
+// Micro-kernel 8 rows x 12 columns on AArch64 (NEON fma by lane, 24 accumulators; 8 x 8 and
+// 8 x 4 at the column edge, 4-row tiles for a 4-row panel); elsewhere an 8 x 8 plain C body
+// that the compiler vectorises (cloned for AVX-512 / AVX2 on x86-64 ELF).
 /// Floats needed by wc_sgemm_pack_a.
 size_t wc_sgemm_packed_a_size(long M, long K);
 /// Packs row-major A (M x K, row stride lda) into panels.
@@ -183,11 +185,11 @@ void wc_sgemm_pack_a(const float *a, long M, long K, long lda, float *packed);
 void wc_sgemm_packed_compute(const float *packedA, long M, long K, const float *b, long ldb,
                              long n0, long n1, const float *bias, int act, float a0, float a1,
                              float *c, long ldc);
-/// Splits the columns of C across the pool (blocks of 8 columns); no allocation.
+/// Splits the columns of C across the pool (blocks of 12 columns); no allocation.
 void wc_mt_sgemm_packed(wc_pool *pool, const float *packedA, long M, long N, long K,
                         const float *b, long ldb, const float *bias, int act, float a0, float a1,
                         float *c, long ldc);
-/// Name of the fp32 micro-kernel compiled for this architecture ("neon-fma-8x8" or "c-8x8").
+/// Name of the fp32 micro-kernel compiled for this architecture ("neon-fma-8x12" or "c-8x8").
 const char *wc_sgemm_packed_kernel_name(void);
 /// Name of the depthwise 3x3 path compiled for this architecture ("neon-3x3" or "c-vectorised").
 const char *wc_f32_dwconv_kernel_name(void);
