@@ -117,24 +117,35 @@ WC_INLINE void wc_sg_tile_neon(const float *pa, long K, const float *b, long ldb
         if (NC >= 8) c##r##1 = vfmaq_laneq_f32(c##r##1, b1, av, lane);              \
         if (NC >= 12) c##r##2 = vfmaq_laneq_f32(c##r##2, b2, av, lane);             \
     }
-#pragma clang loop unroll(disable)
-    for (long k = 0; k < K; k++) {
-        float32x4_t al, ah, b0, b1, b2;
-        if (MR == 8) { const float32x4x2_t t = vld1q_f32_x2(pa); al = t.val[0]; ah = t.val[1]; }
-        else { al = vld1q_f32(pa); ah = al; }
-        if (NC == 12) { const float32x4x3_t t = vld1q_f32_x3(b); b0 = t.val[0]; b1 = t.val[1]; b2 = t.val[2]; }
-        else if (NC == 8) { const float32x4x2_t t = vld1q_f32_x2(b); b0 = t.val[0]; b1 = t.val[1]; b2 = b0; }
-        else { b0 = vld1q_f32(b); b1 = b0; b2 = b0; }
-        pa += MR;
-        b += ldb;
-        WC_FMA(0, al, 0) WC_FMA(1, al, 1) WC_FMA(2, al, 2) WC_FMA(3, al, 3)
-        WC_FMA(4, ah, 0) WC_FMA(5, ah, 1) WC_FMA(6, ah, 2) WC_FMA(7, ah, 3)
+#define WC_STEP                                                                                \
+    {                                                                                          \
+        float32x4_t al, ah, b0, b1, b2;                                                        \
+        if (MR == 8) { const float32x4x2_t t = vld1q_f32_x2(pa); al = t.val[0]; ah = t.val[1]; } \
+        else { al = vld1q_f32(pa); ah = al; }                                                  \
+        if (NC == 12) { const float32x4x3_t t = vld1q_f32_x3(b); b0 = t.val[0]; b1 = t.val[1]; b2 = t.val[2]; } \
+        else if (NC == 8) { const float32x4x2_t t = vld1q_f32_x2(b); b0 = t.val[0]; b1 = t.val[1]; b2 = b0; } \
+        else { b0 = vld1q_f32(b); b1 = b0; b2 = b0; }                                          \
+        pa += MR;                                                                              \
+        b += ldb;                                                                              \
+        WC_FMA(0, al, 0) WC_FMA(1, al, 1) WC_FMA(2, al, 2) WC_FMA(3, al, 3)                    \
+        WC_FMA(4, ah, 0) WC_FMA(5, ah, 1) WC_FMA(6, ah, 2) WC_FMA(7, ah, 3)                    \
     }
+    // One k per trip: unrolled (by the compiler or by hand), the two steps' loads overlap and
+    // the 24 accumulators get spilled.
+#pragma clang loop unroll(disable)
+    for (long k = 0; k < K; k++) WC_STEP
+#undef WC_STEP
 #define WC_EACH(r, F) if (r < MR) { c##r##0 = F(c##r##0); if (NC >= 8) c##r##1 = F(c##r##1); if (NC >= 12) c##r##2 = F(c##r##2); }
     const float32x4_t z = vdupq_n_f32(0.f), lo = vdupq_n_f32(a0), hi = vdupq_n_f32(a1);
     if (act == 1) {
 #define WC_RELU(v) vmaxq_f32(v, z)
 #define WC_R(r) WC_EACH(r, WC_RELU)
+        WC_ROWS(WC_R)
+#undef WC_R
+    } else if (act == 2 && a0 >= 0.f && a0 <= 1.f) {
+        // Leaky ReLU with a slope in [0, 1] is max(v, a0 v): 2 instructions, not 3.
+#define WC_LEAKY01(v) vmaxq_f32(v, vmulq_f32(v, lo))
+#define WC_R(r) WC_EACH(r, WC_LEAKY01)
         WC_ROWS(WC_R)
 #undef WC_R
     } else if (act == 2) {
@@ -163,6 +174,7 @@ WC_INLINE void wc_sg_tile_neon(const float *pa, long K, const float *b, long ldb
 #undef WC_EACH
 #undef WC_RELU
 #undef WC_LEAKY
+#undef WC_LEAKY01
 #undef WC_CLIP
 #undef WC_STORE
 }

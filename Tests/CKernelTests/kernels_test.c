@@ -153,6 +153,7 @@ static void test_qgemm_unsupported_levels(void) {
 }
 
 // MARK: fp32 packed GEMM
+static float sg_slope = 0.1f;  // the leaky ReLU slope (act 2): 0.1, and one outside [0, 1]
 static void test_sgemm_shape(long M, long K, long N, int act, wc_pool *pool) {
     long lda = K + 2, ldb = N + 1, ldc = N + 5;
     float *a = malloc(sizeof(float) * (size_t)(M * lda)), *b = malloc(sizeof(float) * (size_t)(K * ldb));
@@ -163,8 +164,9 @@ static void test_sgemm_shape(long M, long K, long N, int act, wc_pool *pool) {
     for (long i = 0; i < M; i++) bias[i] = frand(-1, 1);
     for (long i = 0; i < M * ldc; i++) c[i] = 777.f;
     wc_sgemm_pack_a(a, M, K, lda, pa);
-    if (pool) wc_mt_sgemm_packed(pool, pa, M, N, K, b, ldb, bias, act, 0.1f, 0.6f, c, ldc);
-    else wc_sgemm_packed_compute(pa, M, K, b, ldb, 0, N, bias, act, 0.1f, 0.6f, c, ldc);
+    float a0 = act == 2 ? sg_slope : 0.1f;
+    if (pool) wc_mt_sgemm_packed(pool, pa, M, N, K, b, ldb, bias, act, a0, 0.6f, c, ldc);
+    else wc_sgemm_packed_compute(pa, M, K, b, ldb, 0, N, bias, act, a0, 0.6f, c, ldc);
     long bad = 0, guard = 0;
     double worst = 0;
     for (long m = 0; m < M; m++) {
@@ -172,7 +174,7 @@ static void test_sgemm_shape(long M, long K, long N, int act, wc_pool *pool) {
             double s = bias[m], mag = fabs(bias[m]);
             for (long k = 0; k < K; k++) { s += (double)a[m * lda + k] * b[k * ldb + n]; mag += fabs((double)a[m * lda + k] * b[k * ldb + n]); }
             if (act == 1) s = s > 0 ? s : 0;
-            else if (act == 2) s = s > 0 ? s : s * 0.1f;
+            else if (act == 2) s = s > 0 ? s : s * a0;
             else if (act == 3) s = s < 0.1f ? 0.1f : (s > 0.6f ? 0.6f : s);
             double err = fabs(c[m * ldc + n] - s);
             if (err > 1e-5 * mag + 1e-6) bad++;
@@ -203,6 +205,11 @@ static void test_sgemm(wc_pool *pool) {
     test_sgemm_shape(116, 116, 1600, 1, pool);
     test_sgemm_shape(58, 232, 401, 2, pool);
     test_sgemm_shape(20, 10, 100, 3, pool);
+    for (int i = 0; i < 3; i++) {
+        sg_slope = i == 0 ? -0.3f : i == 1 ? 1.7f : 1.0f;
+        test_sgemm_shape(21, 13, 29, 2, NULL);
+    }
+    sg_slope = 0.1f;
 }
 
 // MARK: depthwise
@@ -247,6 +254,96 @@ static void test_dw(void) {
                 test_dw_shape(sizes[i][0], sizes[i][1], k, stride, pad, (int)(i % 4));
                 if (k == 3) test_dw_shape(sizes[i][0] + 2, sizes[i][1] + 2, 3, stride, 0, 0);
             }
+}
+
+// MARK: direct (stem) convolution and max pooling, through the pool as the engine calls them
+static void test_direct_shape(long C, long H, long W, long Co, int k, int stride, int pad, int act, wc_pool *pool) {
+    long Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    float *in = malloc(sizeof(float) * (size_t)(C * H * W)), *w = malloc(sizeof(float) * (size_t)(Co * C * k * k));
+    float *bias = malloc(sizeof(float) * (size_t)Co), *out = malloc(sizeof(float) * (size_t)(Co * Ho * Wo + 8));
+    long per = wc_f32_direct_scratch(C, H, W, k, stride, pad, pad, pad, pad, Wo);
+    float *scratch = malloc(sizeof(float) * (size_t)(per * wc_pool_threads(pool)));
+    for (long i = 0; i < C * H * W; i++) in[i] = frand(-1, 1);
+    for (long i = 0; i < Co * C * k * k; i++) w[i] = frand(-1, 1);
+    for (long i = 0; i < Co; i++) bias[i] = frand(-1, 1);
+    for (long i = 0; i < Co * Ho * Wo + 8; i++) out[i] = 555.f;
+    wc_mt_conv_direct(pool, in, C, H, W, out, Co, Ho, Wo, w, bias, k, stride, pad, pad, pad, pad, act, 0.1f, 0.7f,
+                      scratch, per);
+    long bad = 0;
+    for (long o = 0; o < Co; o++)
+        for (long oy = 0; oy < Ho; oy++)
+            for (long ox = 0; ox < Wo; ox++) {
+                double s = bias[o], mag = fabs(bias[o]);
+                for (long c = 0; c < C; c++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            long iy = oy * stride + ky - pad, ix = ox * stride + kx - pad;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                            double p = (double)w[((o * C + c) * k + ky) * k + kx] * in[(c * H + iy) * W + ix];
+                            s += p; mag += fabs(p);
+                        }
+                if (act == 1) s = s > 0 ? s : 0;
+                else if (act == 2) s = s > 0 ? s : s * 0.1f;
+                else if (act == 3) s = s < 0.1f ? 0.1f : (s > 0.7f ? 0.7f : s);
+                else if (act == 4) s = 1 / (1 + exp(-s));
+                if (fabs(out[(o * Ho + oy) * Wo + ox] - s) > 1e-5 * mag + 1e-5) bad++;
+            }
+    for (long i = Co * Ho * Wo; i < Co * Ho * Wo + 8; i++) if (out[i] != 555.f) bad++;
+    check(bad == 0, "conv direct C=%ld %ldx%ld -> %ld k=%d s=%d pad=%d act=%d (%d threads): %ld wrong", C, H, W, Co, k,
+          stride, pad, act, wc_pool_threads(pool), bad);
+    free(in); free(w); free(bias); free(out); free(scratch);
+}
+
+static void test_maxpool_shape(long C, long H, long W, int k, int stride, int pt, int pb, wc_pool *pool) {
+    long Ho = (H + pt + pb - k) / stride + 1, Wo = (W + pt + pb - k) / stride + 1;
+    float *in = malloc(sizeof(float) * (size_t)(C * H * W)), *out = malloc(sizeof(float) * (size_t)(C * Ho * Wo + 8));
+    long per = wc_f32_direct_scratch(1, H, W, k, stride, pt, pt, pb, pb, Wo);
+    float *scratch = malloc(sizeof(float) * (size_t)(per * wc_pool_threads(pool)));
+    for (long i = 0; i < C * H * W; i++) in[i] = frand(-1, 1);
+    for (long i = 0; i < C * Ho * Wo + 8; i++) out[i] = 555.f;
+    wc_mt_maxpool(pool, in, C, H, W, out, Ho, Wo, k, stride, pt, pt, pb, pb, scratch, per);
+    long bad = 0;
+    for (long c = 0; c < C; c++)
+        for (long oy = 0; oy < Ho; oy++)
+            for (long ox = 0; ox < Wo; ox++) {
+                float m = -INFINITY;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        long iy = oy * stride + ky - pt, ix = ox * stride + kx - pt;
+                        if (iy >= 0 && iy < H && ix >= 0 && ix < W && in[(c * H + iy) * W + ix] > m) m = in[(c * H + iy) * W + ix];
+                    }
+                if (out[(c * Ho + oy) * Wo + ox] != m) bad++;
+            }
+    for (long i = C * Ho * Wo; i < C * Ho * Wo + 8; i++) if (out[i] != 555.f) bad++;
+    check(bad == 0, "maxpool C=%ld %ldx%ld k=%d s=%d pad=%d/%d (%d threads): %ld wrong", C, H, W, k, stride, pt, pb,
+          wc_pool_threads(pool), bad);
+    free(in); free(out); free(scratch);
+}
+
+static void test_direct_and_pool(wc_pool *pool) {
+    wc_pool *one = wc_pool_create(1);
+    // The NanoDet-m stem (3 -> 24, 3x3 s2 pad 1 at 320 -> 160) and its max pool (24x160x160 ->
+    // 80x80), then ragged widths, odd channel counts, k 1..7, both strides, every activation.
+    test_direct_shape(3, 320, 320, 24, 3, 2, 1, 2, pool);
+    test_maxpool_shape(24, 160, 160, 3, 2, 1, 1, pool);
+    const long sizes[][2] = {{1, 1}, {3, 5}, {7, 9}, {10, 10}, {13, 17}, {24, 50}, {33, 31}, {9, 101}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (int stride = 1; stride <= 2; stride++) {
+            for (int k = 1; k <= 7; k += 2) {
+                int pad = k / 2;
+                long C = 1 + (long)(i % 3), Co = 1 + (long)((i * 7 + k) % 29);
+                if (C * k * k > 64) C = 1;
+                test_direct_shape(C, sizes[i][0], sizes[i][1], Co, k, stride, pad, (int)((i + k) % 5), i % 2 ? pool : one);
+            }
+            for (int k = 2; k <= 3; k++)
+                for (int pad = 0; pad <= 1; pad++) {
+                    if (sizes[i][0] + 2 * pad < k || sizes[i][1] + 2 * pad < k) continue;
+                    test_maxpool_shape(3, sizes[i][0], sizes[i][1], k, stride, pad, pad, i % 2 ? pool : one);
+                    if (k == 3 && stride == 2 && sizes[i][0] >= 2 && sizes[i][1] >= 2) test_maxpool_shape(2, sizes[i][0], sizes[i][1], 3, 2, 0, 1, one);
+                }
+        }
+    test_direct_shape(3, 40, 70, 70, 3, 2, 1, 1, pool);  // more than 64 output channels
+    wc_pool_destroy(one);
 }
 
 // MARK: threaded int8 GEMM agrees with one thread
@@ -306,6 +403,7 @@ int main(void) {
     test_mt_qgemm(pool);
     test_sgemm(pool);
     test_dw();
+    test_direct_and_pool(pool);
     wc_pool_destroy(pool);
     printf("kernels: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

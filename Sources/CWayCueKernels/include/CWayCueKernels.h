@@ -97,14 +97,17 @@ long wc_f32_dwconv_scratch(long H, long W, int pt, int pl, int pb, int pr);
 extern "C" {
 #endif
 /// Direct dense convolution for few input channels (the stem): square kernel k <= 7, stride 1 or
-/// 2, dilation 1, output channels [o0, o1). Scratch: wc_f32_direct_scratch floats.
+/// 2, dilation 1, output channels [o0, o1). Scratch: wc_f32_direct_scratch floats. On AArch64
+/// (C k k <= 64) each output row's taps are gathered from the prepared planes and multiplied
+/// on the packed fp32 GEMM; elsewhere an 8-channel x 16-column register-blocked loop.
 void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
                         const float *weights, const float *bias, int k, int stride, int pt, int pl,
                         int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
                         long o1);
 long wc_f32_direct_scratch(long C, long H, long W, int k, int stride, int pt, int pl, int pb,
                            int pr, long Wo);
-/// Max pooling k x k, stride 1 or 2, of channels [c0, c1) (padding reads as -inf).
+/// Max pooling k x k, stride 1 or 2, of channels [c0, c1) (padding reads as -inf); 3x3 stride 2
+/// has a NEON kernel on AArch64.
 void wc_f32_maxpool(const float *in, long H, long W, float *out, long Ho, long Wo, int k,
                     int stride, int pt, int pl, int pb, int pr, float *scratch, long c0, long c1);
 #ifdef __cplusplus
