@@ -213,6 +213,7 @@ static void test_sgemm(wc_pool *pool) {
 }
 
 // MARK: depthwise
+static float dw_slope = 0.1f;  // leaky ReLU slope (act 2)
 static void test_dw_shape(long H, long W, int k, int stride, int pad, int act) {
     long C = 3;
     long Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
@@ -223,7 +224,8 @@ static void test_dw_shape(long H, long W, int k, int stride, int pad, int act) {
     for (long i = 0; i < C * k * k; i++) w[i] = frand(-1, 1);
     for (long i = 0; i < C; i++) bias[i] = frand(-1, 1);
     for (long i = 0; i < C * Ho * Wo + 8; i++) out[i] = 555.f;
-    wc_f32_dwconv(in, H, W, out, Ho, Wo, w, bias, k, stride, pad, pad, pad, pad, act, 0.1f, 0.7f, scratch, 0, C);
+    wc_f32_dwconv(in, H, W, out, Ho, Wo, w, bias, k, stride, pad, pad, pad, pad, act, act == 2 ? dw_slope : 0.1f, 0.7f,
+                  scratch, 0, C);
     long bad = 0;
     for (long c = 0; c < C; c++)
         for (long oy = 0; oy < Ho; oy++)
@@ -235,8 +237,9 @@ static void test_dw_shape(long H, long W, int k, int stride, int pad, int act) {
                         if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += (double)w[c * k * k + ky * k + kx] * in[c * H * W + iy * W + ix];
                     }
                 if (act == 1) s = s > 0 ? s : 0;
-                else if (act == 2) s = s > 0 ? s : s * 0.1f;
+                else if (act == 2) s = s > 0 ? s : s * dw_slope;
                 else if (act == 3) s = s < 0.1f ? 0.1f : (s > 0.7f ? 0.7f : s);
+                else if (act == 4) s = 1 / (1 + exp(-s));
                 if (fabs(out[c * Ho * Wo + oy * Wo + ox] - s) > 1e-5) bad++;
             }
     for (long i = C * Ho * Wo; i < C * Ho * Wo + 8; i++) if (out[i] != 555.f) bad++;
@@ -245,7 +248,7 @@ static void test_dw_shape(long H, long W, int k, int stride, int pad, int act) {
 }
 
 static void test_dw(void) {
-    const long sizes[][2] = {{1, 1}, {3, 3}, {4, 5}, {7, 9}, {10, 10}, {13, 17}, {20, 40}, {33, 31}};
+    const long sizes[][2] = {{1, 1}, {3, 3}, {4, 5}, {7, 9}, {10, 10}, {13, 17}, {20, 40}, {33, 31}, {40, 40}, {80, 80}, {2, 25}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         for (int stride = 1; stride <= 2; stride++)
             for (int k = 3; k <= 5; k += 2) {
@@ -254,6 +257,13 @@ static void test_dw(void) {
                 test_dw_shape(sizes[i][0], sizes[i][1], k, stride, pad, (int)(i % 4));
                 if (k == 3) test_dw_shape(sizes[i][0] + 2, sizes[i][1] + 2, 3, stride, 0, 0);
             }
+    // Activations applied after the kernel: sigmoid, and leaky slopes outside [0, 1].
+    for (int stride = 1; stride <= 2; stride++) {
+        test_dw_shape(11, 13, 3, stride, 1, 4);
+        dw_slope = -0.4f; test_dw_shape(11, 13, 3, stride, 1, 2);
+        dw_slope = 1.6f; test_dw_shape(12, 9, 3, stride, 1, 2);
+        dw_slope = 0.1f;
+    }
 }
 
 // MARK: direct (stem) convolution and max pooling, through the pool as the engine calls them
