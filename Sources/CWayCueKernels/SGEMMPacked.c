@@ -110,7 +110,6 @@ WC_INLINE void wc_sg_tile_neon(const float *pa, long K, const float *b, long ldb
 #define WC_DECL(r) float32x4_t c##r##0, c##r##1, c##r##2;
     WC_ROWS(WC_DECL)
 #define WC_INIT(r) { const float32x4_t v = r < MR ? vld1q_dup_f32(bias + r) : vdupq_n_f32(0.f); c##r##0 = v; c##r##1 = v; c##r##2 = v; }
-    WC_ROWS(WC_INIT)
 #define WC_FMA(r, av, lane)                                                         \
     if (r < MR) {                                                                   \
         c##r##0 = vfmaq_laneq_f32(c##r##0, b0, av, lane);                           \
@@ -132,8 +131,60 @@ WC_INLINE void wc_sg_tile_neon(const float *pa, long K, const float *b, long ldb
     }
     // One k per trip: unrolled (by the compiler or by hand), the two steps' loads overlap and
     // the 24 accumulators get spilled.
+    long k = 0;
+#if defined(__clang__)
+    if (MR == 8 && NC == 12 && K >= 2) {
+        // The full tile's bias start and loop in assembly, two k per trip: one 4-register load of both k's
+        // weights, per k one 3-register load of inputs and 24 fma (26.5 instructions per k
+        // against 28 for the one-k loop; a compiler unrolling it runs out of registers). Clang
+        // only (what SwiftPM builds with): GCC allows 30 asm operands and counts the 27
+        // read-write ones twice, so a GCC build runs the one-k loop below.
+        long trips = K / 2;
+        const long ldbBytes = ldb * 4;
+        __asm__ volatile(
+            "ld1 {v0.4s, v1.4s}, [%[bias]]\n\t"
+            "dup %[c00].4s, v0.s[0]\n\t" "mov %[c01].16b, %[c00].16b\n\t" "mov %[c02].16b, %[c00].16b\n\t"
+            "dup %[c10].4s, v0.s[1]\n\t" "mov %[c11].16b, %[c10].16b\n\t" "mov %[c12].16b, %[c10].16b\n\t"
+            "dup %[c20].4s, v0.s[2]\n\t" "mov %[c21].16b, %[c20].16b\n\t" "mov %[c22].16b, %[c20].16b\n\t"
+            "dup %[c30].4s, v0.s[3]\n\t" "mov %[c31].16b, %[c30].16b\n\t" "mov %[c32].16b, %[c30].16b\n\t"
+            "dup %[c40].4s, v1.s[0]\n\t" "mov %[c41].16b, %[c40].16b\n\t" "mov %[c42].16b, %[c40].16b\n\t"
+            "dup %[c50].4s, v1.s[1]\n\t" "mov %[c51].16b, %[c50].16b\n\t" "mov %[c52].16b, %[c50].16b\n\t"
+            "dup %[c60].4s, v1.s[2]\n\t" "mov %[c61].16b, %[c60].16b\n\t" "mov %[c62].16b, %[c60].16b\n\t"
+            "dup %[c70].4s, v1.s[3]\n\t" "mov %[c71].16b, %[c70].16b\n\t" "mov %[c72].16b, %[c70].16b\n\t"
+            "1:\n\t"
+            "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[pa]], #64\n\t"
+            "ld1 {v4.4s, v5.4s, v6.4s}, [%[b]], %[ldb]\n\t"
+            "fmla %[c00].4s, v4.4s, v0.s[0]\n\t" "fmla %[c01].4s, v5.4s, v0.s[0]\n\t" "fmla %[c02].4s, v6.4s, v0.s[0]\n\t"
+            "fmla %[c10].4s, v4.4s, v0.s[1]\n\t" "fmla %[c11].4s, v5.4s, v0.s[1]\n\t" "fmla %[c12].4s, v6.4s, v0.s[1]\n\t"
+            "fmla %[c20].4s, v4.4s, v0.s[2]\n\t" "fmla %[c21].4s, v5.4s, v0.s[2]\n\t" "fmla %[c22].4s, v6.4s, v0.s[2]\n\t"
+            "fmla %[c30].4s, v4.4s, v0.s[3]\n\t" "fmla %[c31].4s, v5.4s, v0.s[3]\n\t" "fmla %[c32].4s, v6.4s, v0.s[3]\n\t"
+            "fmla %[c40].4s, v4.4s, v1.s[0]\n\t" "fmla %[c41].4s, v5.4s, v1.s[0]\n\t" "fmla %[c42].4s, v6.4s, v1.s[0]\n\t"
+            "fmla %[c50].4s, v4.4s, v1.s[1]\n\t" "fmla %[c51].4s, v5.4s, v1.s[1]\n\t" "fmla %[c52].4s, v6.4s, v1.s[1]\n\t"
+            "fmla %[c60].4s, v4.4s, v1.s[2]\n\t" "fmla %[c61].4s, v5.4s, v1.s[2]\n\t" "fmla %[c62].4s, v6.4s, v1.s[2]\n\t"
+            "fmla %[c70].4s, v4.4s, v1.s[3]\n\t" "fmla %[c71].4s, v5.4s, v1.s[3]\n\t" "fmla %[c72].4s, v6.4s, v1.s[3]\n\t"
+            "ld1 {v4.4s, v5.4s, v6.4s}, [%[b]], %[ldb]\n\t"
+            "fmla %[c00].4s, v4.4s, v2.s[0]\n\t" "fmla %[c01].4s, v5.4s, v2.s[0]\n\t" "fmla %[c02].4s, v6.4s, v2.s[0]\n\t"
+            "fmla %[c10].4s, v4.4s, v2.s[1]\n\t" "fmla %[c11].4s, v5.4s, v2.s[1]\n\t" "fmla %[c12].4s, v6.4s, v2.s[1]\n\t"
+            "fmla %[c20].4s, v4.4s, v2.s[2]\n\t" "fmla %[c21].4s, v5.4s, v2.s[2]\n\t" "fmla %[c22].4s, v6.4s, v2.s[2]\n\t"
+            "fmla %[c30].4s, v4.4s, v2.s[3]\n\t" "fmla %[c31].4s, v5.4s, v2.s[3]\n\t" "fmla %[c32].4s, v6.4s, v2.s[3]\n\t"
+            "fmla %[c40].4s, v4.4s, v3.s[0]\n\t" "fmla %[c41].4s, v5.4s, v3.s[0]\n\t" "fmla %[c42].4s, v6.4s, v3.s[0]\n\t"
+            "fmla %[c50].4s, v4.4s, v3.s[1]\n\t" "fmla %[c51].4s, v5.4s, v3.s[1]\n\t" "fmla %[c52].4s, v6.4s, v3.s[1]\n\t"
+            "fmla %[c60].4s, v4.4s, v3.s[2]\n\t" "fmla %[c61].4s, v5.4s, v3.s[2]\n\t" "fmla %[c62].4s, v6.4s, v3.s[2]\n\t"
+            "fmla %[c70].4s, v4.4s, v3.s[3]\n\t" "fmla %[c71].4s, v5.4s, v3.s[3]\n\t" "fmla %[c72].4s, v6.4s, v3.s[3]\n\t"
+            "subs %[trips], %[trips], #1\n\t"
+            "b.ne 1b\n\t"
+            : [c00] "=&w"(c00), [c01] "=&w"(c01), [c02] "=&w"(c02), [c10] "=&w"(c10), [c11] "=&w"(c11), [c12] "=&w"(c12), [c20] "=&w"(c20), [c21] "=&w"(c21), [c22] "=&w"(c22), [c30] "=&w"(c30), [c31] "=&w"(c31), [c32] "=&w"(c32), [c40] "=&w"(c40), [c41] "=&w"(c41), [c42] "=&w"(c42), [c50] "=&w"(c50), [c51] "=&w"(c51), [c52] "=&w"(c52), [c60] "=&w"(c60), [c61] "=&w"(c61), [c62] "=&w"(c62), [c70] "=&w"(c70), [c71] "=&w"(c71), [c72] "=&w"(c72),
+              [pa] "+r"(pa), [b] "+r"(b), [trips] "+r"(trips)
+            : [ldb] "r"(ldbBytes), [bias] "r"(bias)
+            : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "memory", "cc");
+        k = K / 2 * 2;
+    } else
+#endif
+    {
+        WC_ROWS(WC_INIT)
+    }
 #pragma clang loop unroll(disable)
-    for (long k = 0; k < K; k++) WC_STEP
+    for (; k < K; k++) WC_STEP
 #undef WC_STEP
 #define WC_EACH(r, F) if (r < MR) { c##r##0 = F(c##r##0); if (NC >= 8) c##r##1 = F(c##r##1); if (NC >= 12) c##r##2 = F(c##r##2); }
     const float32x4_t z = vdupq_n_f32(0.f), lo = vdupq_n_f32(a0), hi = vdupq_n_f32(a1);
