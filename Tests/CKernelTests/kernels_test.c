@@ -356,6 +356,71 @@ static void test_direct_and_pool(wc_pool *pool) {
     wc_pool_destroy(one);
 }
 
+// MARK: bilinear / nearest resize and 2-D transpose, through the pool
+static void test_resize_shape(long planes, long ih, long iw, long oh, long ow, int bilinear, wc_pool *pool) {
+    int32_t *x0 = malloc(4 * (size_t)ow), *x1 = malloc(4 * (size_t)ow), *y0 = malloc(4 * (size_t)oh), *y1 = malloc(4 * (size_t)oh);
+    float *fx = malloc(4 * (size_t)ow), *fy = malloc(4 * (size_t)oh);
+    for (int axis = 0; axis < 2; axis++) {
+        long n = axis ? ih : iw, m = axis ? oh : ow;
+        int32_t *a = axis ? y0 : x0, *b = axis ? y1 : x1;
+        float *f = axis ? fy : fx, sc = (float)n / (float)m;
+        for (long o = 0; o < m; o++) {
+            float p = bilinear ? ((float)o + 0.5f) * sc - 0.5f : (float)o * sc;
+            if (p < 0) p = 0;
+            long i = (long)p; if (i > n - 1) i = n - 1;
+            a[o] = (int32_t)i; b[o] = (int32_t)(bilinear && i + 1 < n ? i + 1 : i); f[o] = bilinear ? p - (float)i : 0.f;
+        }
+    }
+    float *x = malloc(sizeof(float) * (size_t)(planes * ih * iw)), *y = malloc(sizeof(float) * (size_t)(planes * oh * ow + 4));
+    for (long i = 0; i < planes * ih * iw; i++) x[i] = frand(-2, 2);
+    for (long i = 0; i < planes * oh * ow + 4; i++) y[i] = 555.f;
+    wc_mt_resize(pool, x, planes, ih, iw, y, oh, ow, x0, x1, fx, y0, y1, fy);
+    long bad = 0;
+    for (long c = 0; c < planes; c++)
+        for (long oy = 0; oy < oh; oy++)
+            for (long ox = 0; ox < ow; ox++) {
+                const float *ra = x + (c * ih + y0[oy]) * iw, *rb = x + (c * ih + y1[oy]) * iw;
+                double a = ra[x0[ox]] + ((double)ra[x1[ox]] - ra[x0[ox]]) * fx[ox];
+                double b = rb[x0[ox]] + ((double)rb[x1[ox]] - rb[x0[ox]]) * fx[ox];
+                if (fabs(y[(c * oh + oy) * ow + ox] - (a + (b - a) * fy[oy])) > 1e-5) bad++;
+            }
+    for (long i = planes * oh * ow; i < planes * oh * ow + 4; i++) if (y[i] != 555.f) bad++;
+    check(bad == 0, "resize %s %ldx%ld -> %ldx%ld (%ld planes): %ld wrong", bilinear ? "bilinear" : "nearest", ih, iw, oh, ow,
+          planes, bad);
+    free(x0); free(x1); free(y0); free(y1); free(fx); free(fy); free(x); free(y);
+}
+
+static void test_transpose_shape(long planes, long h, long w, wc_pool *pool) {
+    float *x = malloc(sizeof(float) * (size_t)(planes * h * w)), *y = malloc(sizeof(float) * (size_t)(planes * h * w + 4));
+    for (long i = 0; i < planes * h * w; i++) x[i] = (float)i;
+    for (long i = 0; i < planes * h * w + 4; i++) y[i] = -1.f;
+    wc_mt_transpose(pool, x, y, planes, h, w);
+    long bad = 0;
+    for (long p = 0; p < planes; p++)
+        for (long i = 0; i < h; i++)
+            for (long c = 0; c < w; c++) bad += y[p * h * w + c * h + i] != x[p * h * w + i * w + c];
+    for (long i = planes * h * w; i < planes * h * w + 4; i++) bad += y[i] != -1.f;
+    check(bad == 0, "transpose %ld x %ldx%ld: %ld wrong", planes, h, w, bad);
+    free(x); free(y);
+}
+
+static void test_data_ops(wc_pool *pool) {
+    // NanoDet-m's four resizes, its transposes, then odd sizes.
+    test_resize_shape(96, 10, 10, 20, 20, 1, pool);
+    test_resize_shape(96, 20, 20, 40, 40, 1, pool);
+    test_resize_shape(96, 40, 40, 20, 20, 1, pool);
+    test_resize_shape(7, 20, 20, 10, 10, 1, pool);
+    test_resize_shape(3, 7, 5, 17, 13, 1, pool);
+    test_resize_shape(3, 7, 5, 17, 13, 0, pool);
+    test_resize_shape(2, 9, 11, 4, 3, 1, pool);
+    test_resize_shape(2, 1, 1, 3, 5, 1, pool);
+    test_resize_shape(1, 3, 3000, 5, 2100, 1, pool);  // wider than the row buffers
+    test_transpose_shape(1, 80, 1600, pool);
+    test_transpose_shape(1, 32, 100, pool);
+    const long tr[][2] = {{1, 1}, {3, 5}, {16, 16}, {17, 33}, {4, 20}, {20, 4}, {35, 18}};
+    for (size_t i = 0; i < sizeof tr / sizeof *tr; i++) test_transpose_shape(2, tr[i][0], tr[i][1], pool);
+}
+
 // MARK: threaded int8 GEMM agrees with one thread
 static void test_mt_qgemm(wc_pool *pool) {
     long M = 37, K = 70, N = 333, Kp = 72;
@@ -414,6 +479,7 @@ int main(void) {
     test_sgemm(pool);
     test_dw();
     test_direct_and_pool(pool);
+    test_data_ops(pool);
     wc_pool_destroy(pool);
     printf("kernels: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
