@@ -8,6 +8,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 static inline long wc_round_up(long v, long m) { return (v + m - 1) / m * m; }
 
@@ -36,7 +39,34 @@ void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, u
             r[kr] = x + (valid[kr] ? k : 0) * ldx;
         }
         if (valid[3]) {
-            for (long nb = 0; nb < fullBlocks; nb++) {
+            long nb = 0;
+#if defined(__aarch64__)
+            // 16 columns x 4 k per step, the same arithmetic as wc_q8 lane by lane (v * invScale,
+            // + 0.5 with v's sign bit, truncate: -0 gets -0.5 where wc_q8 adds +0.5, and both
+            // truncate to 0); the clamp to +-127 becomes saturating
+            // narrows and a max with -127 (the bounds are integers, so clamping before or after
+            // the rounding gives the same value); st4 interleaves the four k rows per column.
+            const float32x4_t inv = vdupq_n_f32(invScale), half = vdupq_n_f32(0.5f);
+            const uint32x4_t sign = vdupq_n_u32(0x80000000u);
+            const int8x16_t lo = vdupq_n_s8(-127);
+            for (; nb < fullBlocks; nb++) {
+                int8x16x4_t q;
+                for (int kr = 0; kr < 4; kr++) {
+                    const float32x4x4_t v = vld1q_f32_x4(r[kr] + nb * 16);
+                    int32x4_t i[4];
+                    for (int e = 0; e < 4; e++) {
+                        const float32x4_t t = vmulq_f32(v.val[e], inv);
+                        i[e] = vcvtq_s32_f32(vaddq_f32(t, vbslq_f32(sign, t, half)));
+                    }
+                    const int16x8_t h0 = vqmovn_high_s32(vqmovn_s32(i[0]), i[1]);
+                    const int16x8_t h1 = vqmovn_high_s32(vqmovn_s32(i[2]), i[3]);
+                    q.val[kr] = vmaxq_s8(vqmovn_high_s16(vqmovn_s16(h0), h1), lo);
+                    q.val[kr] = vreinterpretq_s8_u8(veorq_u8(vreinterpretq_u8_s8(q.val[kr]), vdupq_n_u8(0x80)));
+                }
+                vst4q_s8((int8_t *)(packed + (nb * Kp + kg * 4) * 16), q);
+            }
+#endif
+            for (; nb < fullBlocks; nb++) {
                 uint8_t *restrict dst = packed + (nb * Kp + kg * 4) * 16;
                 const float *r0 = r[0] + nb * 16, *r1 = r[1] + nb * 16, *r2 = r[2] + nb * 16, *r3 = r[3] + nb * 16;
                 for (int j = 0; j < 16; j++) {

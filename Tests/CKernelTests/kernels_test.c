@@ -53,6 +53,36 @@ static void q8_naive(const int8_t *w, long Kp, long K, const float *x, long N, f
         }
 }
 
+// The packed activations byte for byte against wc_q8's formula, with ties, values one ulp off
+// a tie, -0, the clamp bounds and beyond, over full 16-column blocks and ragged edges.
+static void test_pack_x(void) {
+    const float special[] = {0.f, -0.f, 0.5f, -0.5f, 0.49999997f, -0.49999997f, 1.5f, -1.5f, 2.5f, 126.5f,
+                             -126.5f, 127.f, -127.f, 127.49f, -127.5f, -128.f, 128.f, 1e10f, -1e10f, 3.4999998f};
+    const long shapes[][2] = {{4, 16}, {8, 48}, {7, 33}, {13, 5}, {24, 100}};
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
+        long K = shapes[si][0], N = shapes[si][1], Kp = (K + 3) / 4 * 4, Np = (N + 15) / 16 * 16;
+        float *x = malloc(sizeof(float) * (size_t)(K * N));
+        for (long i = 0; i < K * N; i++) x[i] = i % 3 == 0 ? special[(i / 3) % 20] : frand(-140, 140);
+        uint8_t *p = malloc(wc_qgemm_packed_size(K, N));
+        wc_qgemm_pack_x(x, K, N, N, 1.f, p);
+        long bad = 0;
+        for (long nb = 0; nb < Np / 16; nb++)
+            for (long k = 0; k < Kp; k++)
+                for (long j = 0; j < 16; j++) {
+                    long n = nb * 16 + j;
+                    int want = 128;
+                    if (k < K && n < N) {
+                        float v = x[k * N + n];
+                        v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
+                        want = (int)(v + (v >= 0.f ? 0.5f : -0.5f)) + 128;
+                    }
+                    bad += p[(nb * Kp + k / 4 * 4) * 16 + j * 4 + k % 4] != want;
+                }
+        check(bad == 0, "qgemm pack_x K=%ld N=%ld: %ld bytes differ from the formula", K, N, bad);
+        free(x); free(p);
+    }
+}
+
 static const int levels[] = {WC_Q8_PORTABLE, WC_Q8_AVX2, WC_Q8_AVX512VNNI, WC_Q8_NEON,
                              WC_Q8_NEON_DOTPROD, WC_Q8_NEON_I8MM};
 
@@ -473,6 +503,7 @@ int main(void) {
     printf("\n");
     wc_pool *pool = wc_pool_create(2);
     test_pool(pool);
+    test_pack_x();
     test_qgemm();
     test_qgemm_unsupported_levels();
     test_mt_qgemm(pool);
