@@ -254,10 +254,18 @@ __attribute__((noinline)) static void wc_dw3x3_channels_neon(
     }
 }
 
-// Copies n floats (one row into the padded plane).
+// Copies n floats (one row into the padded plane). From 4 floats on, the last partial vector
+// is one overlapping 4-float copy ending at n, not a scalar tail.
 static inline void wc_copy_row(float *restrict dst, const float *restrict src, long n) {
     // The empty asm statements keep the compilers from turning these loops back into memcpy
     // calls, which cost more than the copy for a row of 10-80 floats.
+    if (n < 4) {
+        for (long j = 0; j < n; j++) {
+            dst[j] = src[j];
+            __asm__ volatile("" ::: "memory");
+        }
+        return;
+    }
     long j = 0;
     for (; j + 16 <= n; j += 16) {
         vst1q_f32_x4(dst + j, vld1q_f32_x4(src + j));
@@ -267,12 +275,7 @@ static inline void wc_copy_row(float *restrict dst, const float *restrict src, l
         vst1q_f32(dst + j, vld1q_f32(src + j));
         __asm__ volatile("" ::: "memory");
     }
-    switch (n - j) {
-    case 3: dst[j + 2] = src[j + 2]; /* fall through */
-    case 2: dst[j + 1] = src[j + 1]; /* fall through */
-    case 1: dst[j] = src[j]; /* fall through */
-    default: break;
-    }
+    if (j < n) vst1q_f32(dst + n - 4, vld1q_f32(src + n - 4));
 }
 #endif
 
