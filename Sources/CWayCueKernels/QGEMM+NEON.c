@@ -1,6 +1,6 @@
 // AArch64 int8 GEMM kernels, one per feature level, against the portable reference's contract
-// (QGEMMInternal.h). All three flip the packed unsigned activations back to signed with one
-// eor per 16 bytes, so acc is the signed sum directly (acc_unsigned - comp).
+// (QGEMMInternal.h). On AArch64 the packed activations are the signed values themselves
+// (WC_QGEMM_PACKED_OFFSET 0), so acc is the signed sum directly and comp is not used.
 //   neon          ARMv8.0 AdvSIMD (Cortex-A53, A72): smull + smlal of two k-groups into int16
 //                 (|w|, |x| <= 127, so two products fit), sadalp into int32. 2 rows x 16 columns.
 //   neon_dotprod  FEAT_DotProd (Cortex-A55, A76): sdot by lane, 4 rows x 16 columns, weights of
@@ -50,7 +50,8 @@ static inline void wc_q8_store16(int32x4_t c0, int32x4_t c1, int32x4_t c2, int32
 }
 
 static inline int8x16_t wc_q8_load_x(const uint8_t *p) {
-    return vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p), vdupq_n_u8(0x80)));
+    _Static_assert(WC_QGEMM_PACKED_OFFSET == 0, "AArch64 packs signed activations");
+    return vld1q_s8((const int8_t *)p);
 }
 
 static inline int32_t wc_q8_load4(const int8_t *p) {

@@ -1,4 +1,5 @@
-// int8 GEMM with unsigned activations (x + 128) and signed weights, int32 accumulation and a
+// int8 GEMM with activations packed as x + WC_QGEMM_PACKED_OFFSET (unsigned x + 128 on x86-64,
+// signed x on AArch64) and signed weights, int32 accumulation and a
 // fused dequantize + bias + activation epilogue. The portable C reference and the AVX-512 VNNI
 // micro-kernel (8 rows x 32 columns) live here; AVX2 in QGEMM+AVX2.c, AArch64 NEON, dot-product
 // and i8mm in QGEMM+NEON.c; CPU detection and dispatch in QGEMM+Dispatch.c.
@@ -21,7 +22,7 @@ size_t wc_qgemm_packed_size(long K, long N) {
 static inline uint8_t wc_q8(float v, float invScale) {
     v *= invScale;
     v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
-    return (uint8_t)((int)(v + (v >= 0.f ? 0.5f : -0.5f)) + 128);
+    return (uint8_t)((int)(v + (v >= 0.f ? 0.5f : -0.5f)) + WC_QGEMM_PACKED_OFFSET);
 }
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
@@ -60,8 +61,7 @@ void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, u
                     }
                     const int16x8_t h0 = vqmovn_high_s32(vqmovn_s32(i[0]), i[1]);
                     const int16x8_t h1 = vqmovn_high_s32(vqmovn_s32(i[2]), i[3]);
-                    q.val[kr] = vmaxq_s8(vqmovn_high_s16(vqmovn_s16(h0), h1), lo);
-                    q.val[kr] = vreinterpretq_s8_u8(veorq_u8(vreinterpretq_u8_s8(q.val[kr]), vdupq_n_u8(0x80)));
+                    q.val[kr] = vmaxq_s8(vqmovn_high_s16(vqmovn_s16(h0), h1), lo);  // offset 0 here
                 }
                 vst4q_s8((int8_t *)(packed + (nb * Kp + kg * 4) * 16), q);
             }
@@ -82,11 +82,15 @@ void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, u
             for (int j = 0; j < 16; j++) {
                 long n = nb * 16 + j;
                 for (int kr = 0; kr < 4; kr++)
-                    dst[j * 4 + kr] = (valid[kr] && n < N) ? wc_q8(r[kr][n], invScale) : 128;
+                    dst[j * 4 + kr] = (valid[kr] && n < N) ? wc_q8(r[kr][n], invScale) : WC_QGEMM_PACKED_OFFSET;
             }
         }
     }
 }
+
+// A packed byte as the kernels multiply it: unsigned x + 128 (then acc - comp is the signed
+// sum), or the signed x itself where the offset is 0.
+#define WC_Q8_X(u) (WC_QGEMM_PACKED_OFFSET ? (int32_t)(u) : (int32_t)(int8_t)(u))
 
 void wc_qgemm_portable(WC_QGEMM_ARGS) {
     for (long m = m0; m < m1; m++) {
@@ -98,14 +102,15 @@ void wc_qgemm_portable(WC_QGEMM_ARGS) {
                 const uint8_t *xs = xb + kg * 64;
                 const int8_t *ws = wr + kg * 4;
                 for (int j = 0; j < 16; j++) {
-                    acc[j] += (int32_t)xs[j * 4] * ws[0] + (int32_t)xs[j * 4 + 1] * ws[1] +
-                              (int32_t)xs[j * 4 + 2] * ws[2] + (int32_t)xs[j * 4 + 3] * ws[3];
+                    acc[j] += WC_Q8_X(xs[j * 4]) * ws[0] + WC_Q8_X(xs[j * 4 + 1]) * ws[1] +
+                              WC_Q8_X(xs[j * 4 + 2]) * ws[2] + WC_Q8_X(xs[j * 4 + 3]) * ws[3];
                 }
             }
             long nEnd = N - nb * 16 < 16 ? N - nb * 16 : 16;
             float *o = out + m * ldo + nb * 16;
             for (long j = 0; j < nEnd; j++)
-                o[j] = wc_q8_act(fmaf((float)(acc[j] - comp[m]), scale[m], bias[m]), act, a0, a1);
+                o[j] = wc_q8_act(fmaf((float)(acc[j] - (WC_QGEMM_PACKED_OFFSET ? comp[m] : 0)), scale[m], bias[m]),
+                                 act, a0, a1);
         }
     }
 }

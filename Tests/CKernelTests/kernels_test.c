@@ -70,13 +70,13 @@ static void test_pack_x(void) {
             for (long k = 0; k < Kp; k++)
                 for (long j = 0; j < 16; j++) {
                     long n = nb * 16 + j;
-                    int want = 128;
+                    int want = WC_QGEMM_PACKED_OFFSET;
                     if (k < K && n < N) {
                         float v = x[k * N + n];
                         v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
-                        want = (int)(v + (v >= 0.f ? 0.5f : -0.5f)) + 128;
+                        want = (int)(v + (v >= 0.f ? 0.5f : -0.5f)) + WC_QGEMM_PACKED_OFFSET;
                     }
-                    bad += p[(nb * Kp + k / 4 * 4) * 16 + j * 4 + k % 4] != want;
+                    bad += p[(nb * Kp + k / 4 * 4) * 16 + j * 4 + k % 4] != (uint8_t)want;
                 }
         check(bad == 0, "qgemm pack_x K=%ld N=%ld: %ld bytes differ from the formula", K, N, bad);
         free(x); free(p);

@@ -49,16 +49,26 @@ int wc_cpu_has_avx2(void);
 
 // MARK: int8 GEMM  C[m][n] = sum_k W[m][k] * X[k][n]
 // Packed activations: for each block of 16 columns, k in groups of 4: 16 columns x 4 bytes,
-// unsigned (value + 128). Packed size: wc_qgemm_packed_size(K, N) bytes.
+// value + WC_QGEMM_PACKED_OFFSET: unsigned (value + 128) on x86-64 and elsewhere, whose int8
+// instructions multiply unsigned by signed; the signed value itself on AArch64, whose kernels
+// (sdot, smmla, smull) multiply signed by signed and so need no flip back. Packed size:
+// wc_qgemm_packed_size(K, N) bytes.
+#if defined(__aarch64__)
+#define WC_QGEMM_PACKED_OFFSET 0
+#else
+#define WC_QGEMM_PACKED_OFFSET 128
+#endif
 size_t wc_qgemm_packed_size(long K, long N);
-/// Quantizes fp32 X (K rows, N columns, row stride ldx floats) by 1/scale, adds 128, packs.
+/// Quantizes fp32 X (K rows, N columns, row stride ldx floats) by 1/scale, adds
+/// WC_QGEMM_PACKED_OFFSET, packs.
 void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, uint8_t *packed);
 /// Weights: int8 rows of Kp = round_up(K, 4) bytes (zero padded), each in [-127, 127];
-/// comp[m] = 128 * sum of row m (the unsigned-input correction). The SIMD kernels other than
-/// VNNI flip the packed activations back to signed (value - 128) and rely on both facts:
-/// products then fit int16 pairwise (127 * 127 * 2 < 32768) and acc - comp is the signed sum.
+/// comp[m] = 128 * sum of row m (the unsigned-input correction, used where the offset is 128).
+/// The AVX2 kernel flips the packed activations back to signed (value - 128) and relies on both
+/// facts: products then fit int16 pairwise (127 * 127 * 2 < 32768) and acc - comp is the signed
+/// sum; the AArch64 kernels read signed activations and ignore comp.
 /// `level` is a WC_Q8_* value; one this CPU lacks runs the portable kernel instead.
-/// Epilogue: y = (acc - comp[m]) * scale[m] + bias[m], then act
+/// Epilogue: y = (signed sum) * scale[m] + bias[m], then act
 /// (0 none, 1 relu, 2 leaky(alpha), 3 clip(lo, hi)); y written to out[m*ldo + n].
 /// Rows [m0, m1), column blocks [nb0, nb1) (a block is 16 columns).
 void wc_qgemm_compute(int level, const int8_t *w, long Kp, const uint8_t *packed, long N,
