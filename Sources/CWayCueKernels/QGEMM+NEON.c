@@ -26,6 +26,8 @@
 
 static inline float32x4_t wc_q8_act4(float32x4_t y, int act, float a0, float a1) {
     if (act == 1) return vmaxq_f32(y, vdupq_n_f32(0.f));
+    // Leaky ReLU: max(y, a0 y) when the slope is in [0, 1] (2 instructions), else the select.
+    if (act == 2 && a0 >= 0.f && a0 <= 1.f) return vmaxq_f32(y, vmulq_f32(y, vdupq_n_f32(a0)));
     if (act == 2) return vbslq_f32(vcltq_f32(y, vdupq_n_f32(0.f)), vmulq_f32(y, vdupq_n_f32(a0)), y);
     if (act == 3) return vminq_f32(vmaxq_f32(y, vdupq_n_f32(a0)), vdupq_n_f32(a1));
     return y;
