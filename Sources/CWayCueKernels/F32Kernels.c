@@ -108,12 +108,13 @@ WC_DW_INLINE float32x4_t wc_dw_act(float32x4_t v, const int MODE, float32x4_t lo
     return v;
 }
 
+// Stores the first min(4, Wo - ox) lanes (lane stores: a loop over a buffer becomes a memcpy call).
 static inline void wc_dw_store4(float *o, long ox, long Wo, float32x4_t v) {
-    if (ox + 4 <= Wo) vst1q_f32(o + ox, v);
-    else {
-        float t[4];
-        vst1q_f32(t, v);
-        for (long j = 0; ox + j < Wo; j++) o[ox + j] = t[j];
+    switch (Wo - ox) {
+    case 1: vst1q_lane_f32(o + ox, v, 0); break;
+    case 2: vst1_f32(o + ox, vget_low_f32(v)); break;
+    case 3: vst1_f32(o + ox, vget_low_f32(v)); vst1q_lane_f32(o + ox + 2, v, 2); break;
+    default: vst1q_f32(o + ox, v); break;
     }
 }
 
