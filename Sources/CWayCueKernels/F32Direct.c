@@ -245,11 +245,11 @@ static void wc_maxpool3x3s2_neon(const float *P, long Wp, float *out, long Ho, l
             const float32x4_t e = vmaxq_f32(vmaxq_f32(v0.val[0], v1.val[0]), v2.val[0]);
             const float32x4_t d = vmaxq_f32(vmaxq_f32(v0.val[1], v1.val[1]), v2.val[1]);
             const float32x4_t m = vmaxq_f32(vmaxq_f32(e, d), vextq_f32(e, n, 1));
-            switch (Wo - ox) {  // lane stores for a partial last group (no memcpy call)
-            case 1: vst1q_lane_f32(o + ox, m, 0); break;
-            case 2: vst1_f32(o + ox, vget_low_f32(m)); break;
-            case 3: vst1_f32(o + ox, vget_low_f32(m)); vst1q_lane_f32(o + ox + 2, m, 2); break;
-            default: vst1q_f32(o + ox, m); break;
+            if (ox + 4 <= Wo) vst1q_f32(o + ox, m);
+            else if (Wo - ox == 1) vst1q_lane_f32(o + ox, m, 0);  // lane stores, no memcpy call
+            else {
+                vst1_f32(o + ox, vget_low_f32(m));
+                if (Wo - ox == 3) vst1q_lane_f32(o + ox + 2, m, 2);
             }
         }
     }

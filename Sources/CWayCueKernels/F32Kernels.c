@@ -110,11 +110,11 @@ WC_DW_INLINE float32x4_t wc_dw_act(float32x4_t v, const int MODE, float32x4_t lo
 
 // Stores the first min(4, Wo - ox) lanes (lane stores: a loop over a buffer becomes a memcpy call).
 static inline void wc_dw_store4(float *o, long ox, long Wo, float32x4_t v) {
-    switch (Wo - ox) {
-    case 1: vst1q_lane_f32(o + ox, v, 0); break;
-    case 2: vst1_f32(o + ox, vget_low_f32(v)); break;
-    case 3: vst1_f32(o + ox, vget_low_f32(v)); vst1q_lane_f32(o + ox + 2, v, 2); break;
-    default: vst1q_f32(o + ox, v); break;
+    if (ox + 4 <= Wo) vst1q_f32(o + ox, v);
+    else if (Wo - ox == 1) vst1q_lane_f32(o + ox, v, 0);
+    else {
+        vst1_f32(o + ox, vget_low_f32(v));
+        if (Wo - ox == 3) vst1q_lane_f32(o + ox + 2, v, 2);
     }
 }
 

@@ -45,9 +45,18 @@ static inline void wc_q8_store16(int32x4_t c0, int32x4_t c1, int32x4_t c2, int32
     if (rem >= 16) {
         vst1q_f32(o, y0); vst1q_f32(o + 4, y1); vst1q_f32(o + 8, y2); vst1q_f32(o + 12, y3);
     } else {
-        float t[16];
-        vst1q_f32(t, y0); vst1q_f32(t + 4, y1); vst1q_f32(t + 8, y2); vst1q_f32(t + 12, y3);
-        memcpy(o, t, sizeof(float) * (size_t)rem);
+        // Whole vectors, then 1-3 lanes (a memcpy of a stack buffer costs a call per row).
+        if (rem >= 4) vst1q_f32(o, y0);
+        if (rem >= 8) vst1q_f32(o + 4, y1);
+        if (rem >= 12) vst1q_f32(o + 8, y2);
+        const long j = rem & ~3L;
+        const float32x4_t t = j == 0 ? y0 : j == 4 ? y1 : j == 8 ? y2 : y3;
+        switch (rem & 3) {
+        case 1: vst1q_lane_f32(o + j, t, 0); break;
+        case 2: vst1_f32(o + j, vget_low_f32(t)); break;
+        case 3: vst1_f32(o + j, vget_low_f32(t)); vst1q_lane_f32(o + j + 2, t, 2); break;
+        default: break;
+        }
     }
 }
 
