@@ -3,6 +3,9 @@
 // of output channels (or elements); small ops run on the caller. Nothing is allocated.
 #include "CWayCueKernels.h"
 #include <string.h>
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 // Below this many output floats an op runs on the calling thread.
 #define WC_DATA_PARALLEL_MIN 32768L
@@ -85,7 +88,25 @@ static void wc_tr_task(void *ctx, long t) {
         float *dst = j->y + p * j->h * j->w;
         for (long j0 = 0; j0 < j->w; j0 += 16) {
             long j1 = j0 + 16 < j->w ? j0 + 16 : j->w;
-            for (long i = i0; i < i1; i++)
+            long i = i0;
+#if defined(__aarch64__)
+            // 4 x 4 blocks in registers: four row loads, two rounds of trn, four column stores.
+            if (j1 - j0 == 16)
+                for (; i + 4 <= i1; i += 4)
+                    for (long c = j0; c < j1; c += 4) {
+                        const float *s0 = src + i * j->w + c;
+                        const float32x4_t r0 = vld1q_f32(s0), r1 = vld1q_f32(s0 + j->w),
+                                          r2 = vld1q_f32(s0 + 2 * j->w), r3 = vld1q_f32(s0 + 3 * j->w);
+                        const float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1),
+                                          t2 = vtrn1q_f32(r2, r3), t3 = vtrn2q_f32(r2, r3);
+                        float *d0 = dst + c * j->h + i;
+                        vst1q_f32(d0, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+                        vst1q_f32(d0 + j->h, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+                        vst1q_f32(d0 + 2 * j->h, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+                        vst1q_f32(d0 + 3 * j->h, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+                    }
+#endif
+            for (; i < i1; i++)
                 for (long c = j0; c < j1; c++) dst[c * j->h + i] = src[i * j->w + c];
         }
     }
@@ -102,13 +123,49 @@ typedef struct {
     const int32_t *x0, *x1, *y0, *y1; const float *fx, *fy; long tasks;
 } wc_rs_job;
 
+// Horizontal pass of one input row through the column tables.
+static inline void wc_rs_row(const float *restrict r, const int32_t *x0, const int32_t *x1,
+                             const float *fx, long ow, float *restrict h) {
+    for (long ox = 0; ox < ow; ox++) {
+        const float a = r[x0[ox]];
+        h[ox] = a + (r[x1[ox]] - a) * fx[ox];
+    }
+}
+
+// Upsampling rows: each output row blends two horizontally interpolated input rows, kept in two
+// row buffers so that an input row shared by consecutive output rows is interpolated once.
+// Otherwise (no row is shared) each output is interpolated from the four inputs directly.
+// The same arithmetic as interpolating per output (a, b, then a + (b - a) wy).
+#define WC_RS_ROW_MAX 2048
 static void wc_rs_task(void *ctx, long t) {
     const wc_rs_job *j = (const wc_rs_job *)ctx;
     long chunk = (j->planes + j->tasks - 1) / j->tasks, c0 = t * chunk;
     long c1 = c0 + chunk < j->planes ? c0 + chunk : j->planes;
+    float rows[2][WC_RS_ROW_MAX];
     for (long c = c0; c < c1; c++) {
         const float *src = j->x + c * j->inPlane;
         float *dst = j->y + c * j->oh * j->ow;
+        if (j->ow <= WC_RS_ROW_MAX && j->oh * j->iw > j->inPlane) {  // upsampling rows
+            long have[2] = {-1, -1};  // input row held by each buffer
+            for (long oy = 0; oy < j->oh; oy++) {
+                const long ya = j->y0[oy], yb = j->y1[oy];
+                const float *ha = 0, *hb = 0;
+                for (int pass = 0; pass < 2; pass++) {
+                    const long want = pass ? yb : ya;
+                    int slot = have[0] == want ? 0 : have[1] == want ? 1 : -1;
+                    if (slot < 0) {
+                        slot = pass == 0 ? (have[1] == yb ? 0 : 1) : (ha == rows[0] ? 1 : 0);
+                        wc_rs_row(src + want * j->iw, j->x0, j->x1, j->fx, j->ow, rows[slot]);
+                        have[slot] = want;
+                    }
+                    if (pass) hb = rows[slot]; else ha = rows[slot];
+                }
+                const float wy = j->fy[oy];
+                float *restrict d = dst + oy * j->ow;
+                for (long ox = 0; ox < j->ow; ox++) d[ox] = ha[ox] + (hb[ox] - ha[ox]) * wy;
+            }
+            continue;
+        }
         for (long oy = 0; oy < j->oh; oy++) {
             const float *ra = src + (long)j->y0[oy] * j->iw, *rb = src + (long)j->y1[oy] * j->iw;
             const float wy = j->fy[oy];

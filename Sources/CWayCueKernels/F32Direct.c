@@ -3,6 +3,9 @@
 #include "CWayCueKernels.h"
 #include <math.h>
 #include <string.h>
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
 #define WC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -21,22 +24,43 @@ static wc_geom wc_geometry(long H, long W, int pt, int pl, int pb, int pr, int s
     return g;
 }
 
+static inline void wc_fill(float *p, long n, float v) {
+    for (long i = 0; i < n; i++) p[i] = v;
+}
+
 // Pads one plane into dst (fill outside), and for stride 2 splits columns into even | odd.
+// Only the border is filled; on AArch64 the split is one vld2q per 4 even + 4 odd columns.
 static void wc_prepare_plane(const float *src, long H, long W, int pt, int pl, int stride,
                              wc_geom g, float fill, float *tmp, float *dst) {
     float *P = stride == 1 ? dst : tmp;
-    for (long i = 0; i < g.Hp * g.Wp; i++) P[i] = fill;
-    for (long y = 0; y < H; y++) memcpy(P + (y + pt) * g.Wp + pl, src + y * W, sizeof(float) * (size_t)W);
+    wc_fill(P, pt * g.Wp, fill);
+    for (long y = 0; y < H; y++) {
+        float *row = P + (y + pt) * g.Wp;
+        wc_fill(row, pl, fill);
+        memcpy(row + pl, src + y * W, sizeof(float) * (size_t)W);
+        wc_fill(row + pl + W, g.Wp - pl - W, fill);
+    }
+    wc_fill(P + (H + pt) * g.Wp, (g.Hp - H - pt) * g.Wp, fill);
     if (stride == 1) return;
     float *E = dst, *O = dst + g.Hp * g.Wh;
     for (long y = 0; y < g.Hp; y++) {
         const float *r = P + y * g.Wp;
         float *e = E + y * g.Wh, *o = O + y * g.Wh;
-        for (long x = 0; x < g.Wh; x++) {
+        long x = 0;
+#if defined(__aarch64__)
+        for (; 2 * x + 8 <= g.Wp; x += 4) {
+            const float32x4x2_t v = vld2q_f32(r + 2 * x);
+            vst1q_f32(e + x, v.val[0]);
+            vst1q_f32(o + x, v.val[1]);
+        }
+#endif
+        for (; x < g.Wh && 2 * x < g.Wp; x++) {
             long xe = 2 * x, xo = 2 * x + 1;
-            e[x] = xe < g.Wp ? r[xe] : fill;
+            e[x] = r[xe];
             o[x] = xo < g.Wp ? r[xo] : fill;
         }
+        wc_fill(e + x, g.Wh - x, fill);
+        wc_fill(o + x, g.Wh - x, fill);
     }
 }
 
@@ -85,6 +109,60 @@ void wc_f32_conv_direct_prepare(const float *in, long H, long W, int stride, int
         wc_prepare_plane(in + c * H * W, H, W, pt, pl, stride, g, 0.f, tmp, planes + c * g.planeFloats);
 }
 
+#if defined(__aarch64__)
+// AArch64: the prepared planes make every tap (c, ky, kx) of an output row one contiguous row
+// segment, so a chunk of WC_IC output columns is gathered into a taps x WC_IC matrix (plain
+// copies) and multiplied by the weights, packed once per call, on the packed fp32 GEMM
+// (8 x 12 NEON tiles, bias and activation codes 0-3 fused; others applied after).
+#define WC_IC 48
+static void wc_conv_direct_rows_gemm(const float *planes, wc_geom g, long C, float *out, long Ho,
+                                     long Wo, const float *weights, const float *bias, int k,
+                                     int stride, int act, float a0, float a1, long o0, long o1,
+                                     long y0, long y1) {
+    const long taps = C * k * k;
+    const int fused = act <= 3;
+    float packed[64 * 64];   // up to 64 output channels x 64 taps at a time
+    float cols[64 * WC_IC];  // taps x WC_IC gathered inputs
+    for (long ob = o0; ob < o1; ob += 64) {
+        const long on = o1 - ob < 64 ? o1 - ob : 64;
+        wc_sgemm_pack_a(weights + ob * taps, on, taps, taps, packed);
+        for (long oy = y0; oy < y1; oy++) {
+            const float *rows[64];  // where each tap's row segment starts
+            long t = 0;
+            for (long c = 0; c < C; c++)
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++)
+                        rows[t++] = wc_tap(planes + c * g.planeFloats, g, stride, oy * stride + ky, kx);
+            for (long x0 = 0; x0 < Wo; x0 += WC_IC) {
+                const long n = Wo - x0 < WC_IC ? Wo - x0 : WC_IC;
+                if (n == WC_IC)
+                    for (t = 0; t < taps; t++) {
+                        const float *src = rows[t] + x0;
+                        float *dst = cols + t * WC_IC;
+                        vst1q_f32_x4(dst, vld1q_f32_x4(src));
+                        vst1q_f32_x4(dst + 16, vld1q_f32_x4(src + 16));
+                        vst1q_f32_x4(dst + 32, vld1q_f32_x4(src + 32));
+                    }
+                else
+                    for (t = 0; t < taps; t++) {
+                        const float *src = rows[t] + x0;
+                        float *dst = cols + t * WC_IC;
+                        long j = 0;
+                        for (; j + 4 <= n; j += 4) vst1q_f32(dst + j, vld1q_f32(src + j));
+                        for (; j < n; j++) dst[j] = src[j];
+                    }
+                float *dst = out + ob * Ho * Wo + oy * Wo + x0;
+                wc_sgemm_packed_compute(packed, on, taps, cols, WC_IC, 0, n, bias ? bias + ob : 0,
+                                        fused ? act : 0, a0, a1, dst, Ho * Wo);
+                if (!fused)
+                    for (long o = 0; o < on; o++)
+                        for (long j = 0; j < n; j++) dst[o * Ho * Wo + j] = wc_act1(dst[o * Ho * Wo + j], act, a0, a1);
+            }
+        }
+    }
+}
+#endif
+
 WC_CLONES
 void wc_f32_conv_direct_rows(const float *planes, long C, long H, long W, float *out, long Ho,
                              long Wo, const float *weights, const float *bias, int k, int stride,
@@ -92,6 +170,13 @@ void wc_f32_conv_direct_rows(const float *planes, long C, long H, long W, float 
                              long o1, long y0, long y1) {
     wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
     const long taps = C * k * k;
+#if defined(__aarch64__)
+    if (taps <= 64) {
+        wc_conv_direct_rows_gemm(planes, g, C, out, Ho, Wo, weights, bias, k, stride, act, a0, a1,
+                                 o0, o1, y0, y1);
+        return;
+    }
+#endif
     for (long ob = o0; ob < o1; ob += WC_OB) {
         const long on = o1 - ob < WC_OB ? o1 - ob : WC_OB;
         float wt[64 * WC_OB]; // taps x 8, zero for missing channels (taps <= 64 on this path)
@@ -143,11 +228,50 @@ void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, lon
                             act, a0, a1, o0, o1, 0, Ho);
 }
 
+#if defined(__aarch64__)
+// 3x3 stride-2 max pool of one plane on AArch64, from the -inf padded plane P (row stride Wp,
+// at least 2 Wo + 10 floats per row): per 4 outputs and input row, one vld2q gives the even
+// and odd columns 2ox.., 2ox+1.. and one vld1q the column 2ox+8 that completes the third tap
+// (vextq of the even maxima); the three rows are reduced first.
+static void wc_maxpool3x3s2_neon(const float *P, long Wp, float *out, long Ho, long Wo) {
+    for (long oy = 0; oy < Ho; oy++) {
+        const float *r0 = P + 2 * oy * Wp, *r1 = r0 + Wp, *r2 = r1 + Wp;
+        float *o = out + oy * Wo;
+        for (long ox = 0; ox < Wo; ox += 4) {
+            const float32x4x2_t v0 = vld2q_f32(r0 + 2 * ox), v1 = vld2q_f32(r1 + 2 * ox),
+                                v2 = vld2q_f32(r2 + 2 * ox);
+            const float32x4_t n = vmaxq_f32(vmaxq_f32(vld1q_f32(r0 + 2 * ox + 8), vld1q_f32(r1 + 2 * ox + 8)),
+                                            vld1q_f32(r2 + 2 * ox + 8));
+            const float32x4_t e = vmaxq_f32(vmaxq_f32(v0.val[0], v1.val[0]), v2.val[0]);
+            const float32x4_t d = vmaxq_f32(vmaxq_f32(v0.val[1], v1.val[1]), v2.val[1]);
+            const float32x4_t m = vmaxq_f32(vmaxq_f32(e, d), vextq_f32(e, n, 1));
+            if (ox + 4 <= Wo) vst1q_f32(o + ox, m);
+            else if (Wo - ox == 1) vst1q_lane_f32(o + ox, m, 0);  // lane stores, no memcpy call
+            else {
+                vst1_f32(o + ox, vget_low_f32(m));
+                if (Wo - ox == 3) vst1q_lane_f32(o + ox + 2, m, 2);
+            }
+        }
+    }
+}
+#endif
+
 WC_CLONES
 void wc_f32_maxpool(const float *in, long H, long W, float *out, long Ho, long Wo, int k,
                     int stride, int pt, int pl, int pb, int pr, float *scratch, long c0, long c1) {
     wc_geom g = wc_geometry(H, W, pt, pl, pb, pr, stride);
     float *plane = scratch, *tmp = scratch + g.planeFloats;
+#if defined(__aarch64__)
+    // The padded plane (Hp x Wp, Wp = W + pl + pr + 16 >= 2 Wo + 15) fits where the split
+    // planes would go (planeFloats >= Hp x Wp for stride 2).
+    if (k == 3 && stride == 2) {
+        for (long c = c0; c < c1; c++) {
+            wc_prepare_plane(in + c * H * W, H, W, pt, pl, 1, g, -INFINITY, tmp, plane);
+            wc_maxpool3x3s2_neon(plane, g.Wp, out + c * Ho * Wo, Ho, Wo);
+        }
+        return;
+    }
+#endif
     for (long c = c0; c < c1; c++) {
         wc_prepare_plane(in + c * H * W, H, W, pt, pl, stride, g, -INFINITY, tmp, plane);
         for (long oy = 0; oy < Ho; oy++) {

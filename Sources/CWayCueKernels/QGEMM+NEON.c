@@ -1,6 +1,6 @@
 // AArch64 int8 GEMM kernels, one per feature level, against the portable reference's contract
-// (QGEMMInternal.h). All three flip the packed unsigned activations back to signed with one
-// eor per 16 bytes, so acc is the signed sum directly (acc_unsigned - comp).
+// (QGEMMInternal.h). On AArch64 the packed activations are the signed values themselves
+// (WC_QGEMM_PACKED_OFFSET 0), so acc is the signed sum directly and comp is not used.
 //   neon          ARMv8.0 AdvSIMD (Cortex-A53, A72): smull + smlal of two k-groups into int16
 //                 (|w|, |x| <= 127, so two products fit), sadalp into int32. 2 rows x 16 columns.
 //   neon_dotprod  FEAT_DotProd (Cortex-A55, A76): sdot by lane, 4 rows x 16 columns, weights of
@@ -26,6 +26,8 @@
 
 static inline float32x4_t wc_q8_act4(float32x4_t y, int act, float a0, float a1) {
     if (act == 1) return vmaxq_f32(y, vdupq_n_f32(0.f));
+    // Leaky ReLU: max(y, a0 y) when the slope is in [0, 1] (2 instructions), else the select.
+    if (act == 2 && a0 >= 0.f && a0 <= 1.f) return vmaxq_f32(y, vmulq_f32(y, vdupq_n_f32(a0)));
     if (act == 2) return vbslq_f32(vcltq_f32(y, vdupq_n_f32(0.f)), vmulq_f32(y, vdupq_n_f32(a0)), y);
     if (act == 3) return vminq_f32(vmaxq_f32(y, vdupq_n_f32(a0)), vdupq_n_f32(a1));
     return y;
@@ -43,14 +45,24 @@ static inline void wc_q8_store16(int32x4_t c0, int32x4_t c1, int32x4_t c2, int32
     if (rem >= 16) {
         vst1q_f32(o, y0); vst1q_f32(o + 4, y1); vst1q_f32(o + 8, y2); vst1q_f32(o + 12, y3);
     } else {
-        float t[16];
-        vst1q_f32(t, y0); vst1q_f32(t + 4, y1); vst1q_f32(t + 8, y2); vst1q_f32(t + 12, y3);
-        memcpy(o, t, sizeof(float) * (size_t)rem);
+        // Whole vectors, then 1-3 lanes (a memcpy of a stack buffer costs a call per row).
+        if (rem >= 4) vst1q_f32(o, y0);
+        if (rem >= 8) vst1q_f32(o + 4, y1);
+        if (rem >= 12) vst1q_f32(o + 8, y2);
+        const long j = rem & ~3L;
+        const float32x4_t t = j == 0 ? y0 : j == 4 ? y1 : j == 8 ? y2 : y3;
+        switch (rem & 3) {
+        case 1: vst1q_lane_f32(o + j, t, 0); break;
+        case 2: vst1_f32(o + j, vget_low_f32(t)); break;
+        case 3: vst1_f32(o + j, vget_low_f32(t)); vst1q_lane_f32(o + j + 2, t, 2); break;
+        default: break;
+        }
     }
 }
 
 static inline int8x16_t wc_q8_load_x(const uint8_t *p) {
-    return vreinterpretq_s8_u8(veorq_u8(vld1q_u8(p), vdupq_n_u8(0x80)));
+    _Static_assert(WC_QGEMM_PACKED_OFFSET == 0, "AArch64 packs signed activations");
+    return vld1q_s8((const int8_t *)p);
 }
 
 static inline int32_t wc_q8_load4(const int8_t *p) {

@@ -1,4 +1,5 @@
-// int8 GEMM with unsigned activations (x + 128) and signed weights, int32 accumulation and a
+// int8 GEMM with activations packed as x + WC_QGEMM_PACKED_OFFSET (unsigned x + 128 on x86-64,
+// signed x on AArch64) and signed weights, int32 accumulation and a
 // fused dequantize + bias + activation epilogue. The portable C reference and the AVX-512 VNNI
 // micro-kernel (8 rows x 32 columns) live here; AVX2 in QGEMM+AVX2.c, AArch64 NEON, dot-product
 // and i8mm in QGEMM+NEON.c; CPU detection and dispatch in QGEMM+Dispatch.c.
@@ -7,6 +8,9 @@
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
+#endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 static inline long wc_round_up(long v, long m) { return (v + m - 1) / m * m; }
@@ -18,7 +22,7 @@ size_t wc_qgemm_packed_size(long K, long N) {
 static inline uint8_t wc_q8(float v, float invScale) {
     v *= invScale;
     v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
-    return (uint8_t)((int)(v + (v >= 0.f ? 0.5f : -0.5f)) + 128);
+    return (uint8_t)((int)(v + (v >= 0.f ? 0.5f : -0.5f)) + WC_QGEMM_PACKED_OFFSET);
 }
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
@@ -36,7 +40,33 @@ void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, u
             r[kr] = x + (valid[kr] ? k : 0) * ldx;
         }
         if (valid[3]) {
-            for (long nb = 0; nb < fullBlocks; nb++) {
+            long nb = 0;
+#if defined(__aarch64__)
+            // 16 columns x 4 k per step, the same arithmetic as wc_q8 lane by lane (v * invScale,
+            // + 0.5 with v's sign bit, truncate: -0 gets -0.5 where wc_q8 adds +0.5, and both
+            // truncate to 0); the clamp to +-127 becomes saturating
+            // narrows and a max with -127 (the bounds are integers, so clamping before or after
+            // the rounding gives the same value); st4 interleaves the four k rows per column.
+            const float32x4_t inv = vdupq_n_f32(invScale), half = vdupq_n_f32(0.5f);
+            const uint32x4_t sign = vdupq_n_u32(0x80000000u);
+            const int8x16_t lo = vdupq_n_s8(-127);
+            for (; nb < fullBlocks; nb++) {
+                int8x16x4_t q;
+                for (int kr = 0; kr < 4; kr++) {
+                    const float32x4x4_t v = vld1q_f32_x4(r[kr] + nb * 16);
+                    int32x4_t i[4];
+                    for (int e = 0; e < 4; e++) {
+                        const float32x4_t t = vmulq_f32(v.val[e], inv);
+                        i[e] = vcvtq_s32_f32(vaddq_f32(t, vbslq_f32(sign, t, half)));
+                    }
+                    const int16x8_t h0 = vqmovn_high_s32(vqmovn_s32(i[0]), i[1]);
+                    const int16x8_t h1 = vqmovn_high_s32(vqmovn_s32(i[2]), i[3]);
+                    q.val[kr] = vmaxq_s8(vqmovn_high_s16(vqmovn_s16(h0), h1), lo);  // offset 0 here
+                }
+                vst4q_s8((int8_t *)(packed + (nb * Kp + kg * 4) * 16), q);
+            }
+#endif
+            for (; nb < fullBlocks; nb++) {
                 uint8_t *restrict dst = packed + (nb * Kp + kg * 4) * 16;
                 const float *r0 = r[0] + nb * 16, *r1 = r[1] + nb * 16, *r2 = r[2] + nb * 16, *r3 = r[3] + nb * 16;
                 for (int j = 0; j < 16; j++) {
@@ -52,11 +82,15 @@ void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, u
             for (int j = 0; j < 16; j++) {
                 long n = nb * 16 + j;
                 for (int kr = 0; kr < 4; kr++)
-                    dst[j * 4 + kr] = (valid[kr] && n < N) ? wc_q8(r[kr][n], invScale) : 128;
+                    dst[j * 4 + kr] = (valid[kr] && n < N) ? wc_q8(r[kr][n], invScale) : WC_QGEMM_PACKED_OFFSET;
             }
         }
     }
 }
+
+// A packed byte as the kernels multiply it: unsigned x + 128 (then acc - comp is the signed
+// sum), or the signed x itself where the offset is 0.
+#define WC_Q8_X(u) (WC_QGEMM_PACKED_OFFSET ? (int32_t)(u) : (int32_t)(int8_t)(u))
 
 void wc_qgemm_portable(WC_QGEMM_ARGS) {
     for (long m = m0; m < m1; m++) {
@@ -68,14 +102,15 @@ void wc_qgemm_portable(WC_QGEMM_ARGS) {
                 const uint8_t *xs = xb + kg * 64;
                 const int8_t *ws = wr + kg * 4;
                 for (int j = 0; j < 16; j++) {
-                    acc[j] += (int32_t)xs[j * 4] * ws[0] + (int32_t)xs[j * 4 + 1] * ws[1] +
-                              (int32_t)xs[j * 4 + 2] * ws[2] + (int32_t)xs[j * 4 + 3] * ws[3];
+                    acc[j] += WC_Q8_X(xs[j * 4]) * ws[0] + WC_Q8_X(xs[j * 4 + 1]) * ws[1] +
+                              WC_Q8_X(xs[j * 4 + 2]) * ws[2] + WC_Q8_X(xs[j * 4 + 3]) * ws[3];
                 }
             }
             long nEnd = N - nb * 16 < 16 ? N - nb * 16 : 16;
             float *o = out + m * ldo + nb * 16;
             for (long j = 0; j < nEnd; j++)
-                o[j] = wc_q8_act(fmaf((float)(acc[j] - comp[m]), scale[m], bias[m]), act, a0, a1);
+                o[j] = wc_q8_act(fmaf((float)(acc[j] - (WC_QGEMM_PACKED_OFFSET ? comp[m] : 0)), scale[m], bias[m]),
+                                 act, a0, a1);
         }
     }
 }

@@ -49,16 +49,26 @@ int wc_cpu_has_avx2(void);
 
 // MARK: int8 GEMM  C[m][n] = sum_k W[m][k] * X[k][n]
 // Packed activations: for each block of 16 columns, k in groups of 4: 16 columns x 4 bytes,
-// unsigned (value + 128). Packed size: wc_qgemm_packed_size(K, N) bytes.
+// value + WC_QGEMM_PACKED_OFFSET: unsigned (value + 128) on x86-64 and elsewhere, whose int8
+// instructions multiply unsigned by signed; the signed value itself on AArch64, whose kernels
+// (sdot, smmla, smull) multiply signed by signed and so need no flip back. Packed size:
+// wc_qgemm_packed_size(K, N) bytes.
+#if defined(__aarch64__)
+#define WC_QGEMM_PACKED_OFFSET 0
+#else
+#define WC_QGEMM_PACKED_OFFSET 128
+#endif
 size_t wc_qgemm_packed_size(long K, long N);
-/// Quantizes fp32 X (K rows, N columns, row stride ldx floats) by 1/scale, adds 128, packs.
+/// Quantizes fp32 X (K rows, N columns, row stride ldx floats) by 1/scale, adds
+/// WC_QGEMM_PACKED_OFFSET, packs.
 void wc_qgemm_pack_x(const float *x, long K, long N, long ldx, float invScale, uint8_t *packed);
 /// Weights: int8 rows of Kp = round_up(K, 4) bytes (zero padded), each in [-127, 127];
-/// comp[m] = 128 * sum of row m (the unsigned-input correction). The SIMD kernels other than
-/// VNNI flip the packed activations back to signed (value - 128) and rely on both facts:
-/// products then fit int16 pairwise (127 * 127 * 2 < 32768) and acc - comp is the signed sum.
+/// comp[m] = 128 * sum of row m (the unsigned-input correction, used where the offset is 128).
+/// The AVX2 kernel flips the packed activations back to signed (value - 128) and relies on both
+/// facts: products then fit int16 pairwise (127 * 127 * 2 < 32768) and acc - comp is the signed
+/// sum; the AArch64 kernels read signed activations and ignore comp.
 /// `level` is a WC_Q8_* value; one this CPU lacks runs the portable kernel instead.
-/// Epilogue: y = (acc - comp[m]) * scale[m] + bias[m], then act
+/// Epilogue: y = (signed sum) * scale[m] + bias[m], then act
 /// (0 none, 1 relu, 2 leaky(alpha), 3 clip(lo, hi)); y written to out[m*ldo + n].
 /// Rows [m0, m1), column blocks [nb0, nb1) (a block is 16 columns).
 void wc_qgemm_compute(int level, const int8_t *w, long Kp, const uint8_t *packed, long N,
@@ -97,14 +107,17 @@ long wc_f32_dwconv_scratch(long H, long W, int pt, int pl, int pb, int pr);
 extern "C" {
 #endif
 /// Direct dense convolution for few input channels (the stem): square kernel k <= 7, stride 1 or
-/// 2, dilation 1, output channels [o0, o1). Scratch: wc_f32_direct_scratch floats.
+/// 2, dilation 1, output channels [o0, o1). Scratch: wc_f32_direct_scratch floats. On AArch64
+/// (C k k <= 64) each output row's taps are gathered from the prepared planes and multiplied
+/// on the packed fp32 GEMM; elsewhere an 8-channel x 16-column register-blocked loop.
 void wc_f32_conv_direct(const float *in, long C, long H, long W, float *out, long Ho, long Wo,
                         const float *weights, const float *bias, int k, int stride, int pt, int pl,
                         int pb, int pr, int act, float a0, float a1, float *scratch, long o0,
                         long o1);
 long wc_f32_direct_scratch(long C, long H, long W, int k, int stride, int pt, int pl, int pb,
                            int pr, long Wo);
-/// Max pooling k x k, stride 1 or 2, of channels [c0, c1) (padding reads as -inf).
+/// Max pooling k x k, stride 1 or 2, of channels [c0, c1) (padding reads as -inf); 3x3 stride 2
+/// has a NEON kernel on AArch64.
 void wc_f32_maxpool(const float *in, long H, long W, float *out, long Ho, long Wo, int k,
                     int stride, int pt, int pl, int pb, int pr, float *scratch, long c0, long c1);
 #ifdef __cplusplus
@@ -171,9 +184,11 @@ extern "C" {
 #endif
 // MARK: fp32 GEMM with packed weights (the engine's own 1x1 / im2col convolution kernel)
 // C[m][n] = act(sum_k A[m][k] * B[k][n] + bias[m]), A packed once into panels of 8 rows:
-// panel p holds k-major 8-float columns A[8p .. 8p+7][k] (rows past M are zero).
-// Micro-kernel 8 rows x 8 columns: NEON fma (vfmaq_laneq_f32) on AArch64, a plain C body that
-// the compiler vectorises elsewhere (cloned for AVX-512 / AVX2 on x86-64 ELF).
+// panel p starts at 8pK and holds k-major columns A[8p .. 8p+mr-1][k], mr = 8, except a last
+// panel of M % 8 <= 4 rows, which has mr = 4 (rows past M are zero).
+// Micro-kernel 8 rows x 12 columns on AArch64 (NEON fma by lane, 24 accumulators; 8 x 8 and
+// 8 x 4 at the column edge, 4-row tiles for a 4-row panel); elsewhere an 8 x 8 plain C body
+// that the compiler vectorises (cloned for AVX-512 / AVX2 on x86-64 ELF).
 /// Floats needed by wc_sgemm_pack_a.
 size_t wc_sgemm_packed_a_size(long M, long K);
 /// Packs row-major A (M x K, row stride lda) into panels.
@@ -183,11 +198,11 @@ void wc_sgemm_pack_a(const float *a, long M, long K, long lda, float *packed);
 void wc_sgemm_packed_compute(const float *packedA, long M, long K, const float *b, long ldb,
                              long n0, long n1, const float *bias, int act, float a0, float a1,
                              float *c, long ldc);
-/// Splits the columns of C across the pool (blocks of 8 columns); no allocation.
+/// Splits the columns of C across the pool (blocks of 12 columns); no allocation.
 void wc_mt_sgemm_packed(wc_pool *pool, const float *packedA, long M, long N, long K,
                         const float *b, long ldb, const float *bias, int act, float a0, float a1,
                         float *c, long ldc);
-/// Name of the fp32 micro-kernel compiled for this architecture ("neon-fma-8x8" or "c-8x8").
+/// Name of the fp32 micro-kernel compiled for this architecture ("neon-fma-8x12" or "c-8x8").
 const char *wc_sgemm_packed_kernel_name(void);
 /// Name of the depthwise 3x3 path compiled for this architecture ("neon-3x3" or "c-vectorised").
 const char *wc_f32_dwconv_kernel_name(void);
