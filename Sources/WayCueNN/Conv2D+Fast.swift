@@ -125,8 +125,8 @@ extension Conv2D {
 public enum FP32GEMM: String, Sendable, CaseIterable {
     /// The platform BLAS (OpenBLAS on Linux, Accelerate on Apple platforms).
     case blas
-    /// The engine's own kernel on weights packed once (`wc_mt_sgemm_packed`): NEON fma 8x8 on
-    /// AArch64, a vectorised C tile elsewhere.
+    /// The engine's own kernel on weights packed once (`wc_mt_sgemm_packed`): NEON fma 8x12 on
+    /// AArch64 (8x8 and 8x4 column edges), a vectorised C tile elsewhere.
     case packed
 }
 

@@ -16,7 +16,8 @@ public final class QuantizedConvWeights: @unchecked Sendable {
     public let weightScales: [Float]
     /// Per-tensor input activation scale (real = q * scale), from calibration.
     public let inputScale: Float
-    /// 128 * sum of each row's weights (the unsigned-input correction).
+    /// 128 * sum of each row's weights: the correction for inputs packed as unsigned bytes
+    /// (x + 128) on x86-64; AArch64 packs them signed and ignores it.
     let compensation: UnsafeMutablePointer<Int32>
     /// inputScale * weightScales[m].
     let outputScales: UnsafeMutablePointer<Float>
