@@ -326,15 +326,7 @@ struct DatasetDistantCommand: AsyncParsableCommand {
                 }
             }
         }
-        for f in summary.failed { FileHandle.standardError.write(Data("error: \(f)\n".utf8)) }
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
-            print(String(decoding: try enc.encode(summary), as: UTF8.self))
-        } else {
-            print(Self.text(summary))
-        }
-        if !summary.failed.isEmpty { throw ExitCode(1) }
+        try reportBuild(summary, failed: summary.failed, json: json, text: Self.text(summary))
     }
 
     static func text(_ s: DistantSet.Summary) -> String {
@@ -430,14 +422,21 @@ struct DatasetLampBoxesCommand: AsyncParsableCommand {
                 }
             }
         }
-        for f in summary.failed { FileHandle.standardError.write(Data("error: \(f)\n".utf8)) }
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.sortedKeys]
-            print(String(decoding: try enc.encode(summary), as: UTF8.self))
-        } else {
-            print("\(summary.images) images: \(summary.converted) boxes moved to the lit lamp (\(summary.ambiguous) ambiguous), \(summary.keptAsLamp) kept as lone lamps, \(summary.copied) boxes of other classes copied; wrote \(out)")
-        }
-        if !summary.failed.isEmpty { throw ExitCode(1) }
+        try reportBuild(summary, failed: summary.failed, json: json,
+                        text: "\(summary.images) images: \(summary.converted) boxes moved to the lit lamp (\(summary.ambiguous) ambiguous), \(summary.keptAsLamp) kept as lone lamps, \(summary.copied) boxes of other classes copied; wrote \(out)")
     }
+}
+
+/// Ends a dataset-writing command: each failure on stderr, then the summary as one sorted-key
+/// JSON object or as `text`, and exit status 1 when anything failed.
+func reportBuild<S: Encodable>(_ summary: S, failed: [String], json: Bool, text: @autoclosure () -> String) throws {
+    for f in failed { FileHandle.standardError.write(Data("error: \(f)\n".utf8)) }
+    if json {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        print(String(decoding: try enc.encode(summary), as: UTF8.self))
+    } else {
+        print(text())
+    }
+    if !failed.isEmpty { throw ExitCode(1) }
 }

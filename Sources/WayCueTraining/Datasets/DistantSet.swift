@@ -293,10 +293,7 @@ public enum DistantSet {
             var lines: [YOLOLabels.Line] = []
             if let lp = s.labelPath {
                 do {
-                    guard let d = fm.contents(atPath: lp), let text = String(data: d, encoding: .utf8) else {
-                        throw DatasetError(.io, file: lp, reason: "cannot read the label file as UTF-8 text")
-                    }
-                    lines = try YOLOLabels.parse(text, file: lp)
+                    lines = try YOLOLabels.read(path: lp)
                 } catch let e as DatasetError {
                     summary.failed.append(e.description)
                     continue

@@ -1,3 +1,4 @@
+import Foundation
 import WayCueImage
 
 /// Reader for YOLO txt label files: one object per line, `class cx cy w h` (normalised), or
@@ -13,6 +14,16 @@ public enum YOLOLabels {
         public var fromPolygon: Bool
         /// 1-based line number.
         public var line: Int
+    }
+
+    /// Reads and parses a label file (see ``parse(_:file:)``).
+    ///
+    /// - Throws: ``DatasetError`` when the file cannot be read as UTF-8 text or does not parse.
+    public static func read(path: String) throws -> [Line] {
+        guard let d = FileManager.default.contents(atPath: path), let text = String(data: d, encoding: .utf8) else {
+            throw DatasetError(.io, file: path, reason: "cannot read the label file as UTF-8 text")
+        }
+        return try parse(text, file: path)
     }
 
     /// Parses a label file's text. Blank lines are skipped, a missing trailing newline and
